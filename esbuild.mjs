@@ -1,0 +1,72 @@
+// Three bundles, one per runtime (DESIGN.md): the extension host, the engine (child process
+// and the `unlearn` CLI share it), and the webview panels. Native and wasm-loading packages
+// stay external or are copied beside the bundle so they resolve their own files at run time.
+import * as esbuild from 'esbuild';
+import { cpSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+
+const require = createRequire(import.meta.url);
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+const outdir = 'dist';
+mkdirSync(outdir, { recursive: true });
+
+// tfjs-node is optional and native: resolve it at run time, never bundle it.
+const engineExternal = ['@tensorflow/tfjs-node', 'vscode'];
+
+const common = {
+  bundle: true,
+  sourcemap: !production,
+  minify: production,
+  logLevel: 'warning',
+};
+
+const builds = [
+  {
+    ...common,
+    entryPoints: { extension: 'src/extension/extension.ts' },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: ['vscode'],
+    outdir,
+  },
+  {
+    ...common,
+    entryPoints: {
+      engine: 'src/engine/main.ts',
+      cli: 'src/engine/cli/main.ts',
+      ...(existsSync('bench/throughput.ts') ? { 'bench-throughput': 'bench/throughput.ts' } : {}),
+    },
+    platform: 'node',
+    format: 'cjs',
+    target: 'node20',
+    external: engineExternal,
+    outdir,
+  },
+  {
+    ...common,
+    entryPoints: existsSync('webview/main.ts') ? { webview: 'webview/main.ts' } : {},
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2022',
+    outdir: join(outdir, 'webview'),
+  },
+].filter((b) => Object.keys(b.entryPoints).length > 0);
+
+// The wasm backend reads its .wasm binaries from beside the running script.
+function copyWasmBinaries() {
+  const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+  const dist = join(wasmDir, 'dist');
+  for (const f of readdirSync(dist).filter((n) => n.endsWith('.wasm'))) {
+    cpSync(join(dist, f), join(outdir, f));
+  }
+}
+
+copyWasmBinaries();
+if (watch) {
+  for (const b of builds) (await esbuild.context(b)).watch();
+} else {
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
