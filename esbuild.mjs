@@ -2,18 +2,18 @@
 // and the `unlearn` CLI share it), and the webview panels. Native and wasm-loading packages
 // stay external or are copied beside the bundle so they resolve their own files at run time.
 import * as esbuild from 'esbuild';
-import { cpSync, mkdirSync, existsSync, readdirSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
+import { mkdirSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
 
-const require = createRequire(import.meta.url);
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
 const outdir = 'dist';
 mkdirSync(outdir, { recursive: true });
 
-// tfjs-node is optional and native: resolve it at run time, never bundle it.
-const engineExternal = ['@tensorflow/tfjs-node', 'vscode'];
+// TensorFlow.js stays in node_modules, resolved at run time: tfjs-node is optional and native,
+// the wasm backend reads its .wasm binaries from its own folder, and tfjs-node brings its own
+// copy of the cpu backend, which must be the same module as ours or it registers twice.
+const engineExternal = ['@tensorflow/*', 'vscode'];
 
 const common = {
   bundle: true,
@@ -55,16 +55,6 @@ const builds = [
   },
 ].filter((b) => Object.keys(b.entryPoints).length > 0);
 
-// The wasm backend reads its .wasm binaries from beside the running script.
-function copyWasmBinaries() {
-  const wasmDir = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
-  const dist = join(wasmDir, 'dist');
-  for (const f of readdirSync(dist).filter((n) => n.endsWith('.wasm'))) {
-    cpSync(join(dist, f), join(outdir, f));
-  }
-}
-
-copyWasmBinaries();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {

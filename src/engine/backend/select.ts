@@ -5,7 +5,9 @@
  * silent fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import '@tensorflow/tfjs-backend-cpu';
+// The umbrella package registers the gradients (tfjs-core alone has none) and the cpu backend;
+// tfjs-node loads the same module, so nothing registers twice.
+import '@tensorflow/tfjs';
 import '@tensorflow/tfjs-backend-wasm';
 import { UnlearnError } from '../errors';
 import { log } from '../log';

@@ -13,10 +13,16 @@ export interface DatasetSplit {
 }
 
 export interface Normalisation {
-  /** How x was derived from the stored values: x = (raw / scale - mean) / std, per channel. */
+  /**
+   * How x was derived from the stored values: x = (raw / scale - mean) / std, per channel
+   * (images: mean/std have C entries) or per feature (feature vectors: prod(inputShape)
+   * entries). Statistics come from the training split only.
+   */
   scale: number;
   mean: number[];
   std: number[];
+  /** What mean/std index; absent means per channel. */
+  per?: 'channel' | 'feature';
 }
 
 export interface Dataset {

@@ -1,0 +1,55 @@
+/**
+ * Atomic writes: data goes to a temporary sibling first and is renamed into place, so a crash,
+ * a kill or a full disk never leaves a half-written file that later reads as whole.
+ */
+import { mkdirSync, renameSync, rmSync, writeFileSync, existsSync } from 'node:fs';
+import { dirname, basename, join } from 'node:path';
+import { UnlearnError } from '../errors';
+
+let counter = 0;
+function tempSibling(path: string): string {
+  return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
+}
+
+function ioError(path: string, e: unknown): UnlearnError {
+  const reason = e instanceof Error ? e.message : String(e);
+  return new UnlearnError('io', `could not write ${path}: ${reason}`);
+}
+
+export function writeFileAtomic(path: string, data: string | Uint8Array): void {
+  const tmp = tempSibling(path);
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(tmp, data);
+    renameSync(tmp, path);
+  } catch (e) {
+    rmSync(tmp, { force: true });
+    throw ioError(path, e);
+  }
+}
+
+/**
+ * Writes a whole directory of files atomically: everything is written into a temporary
+ * directory that is renamed into place last. If `dir` appeared meanwhile (another writer
+ * finished the same artifact first), ours is discarded and false is returned.
+ */
+export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>): boolean {
+  const tmp = tempSibling(dir);
+  try {
+    mkdirSync(tmp, { recursive: true });
+    for (const [name, data] of files) {
+      const p = join(tmp, name);
+      mkdirSync(dirname(p), { recursive: true });
+      writeFileSync(p, data);
+    }
+    if (existsSync(dir)) {
+      rmSync(tmp, { recursive: true, force: true });
+      return false;
+    }
+    renameSync(tmp, dir);
+    return true;
+  } catch (e) {
+    rmSync(tmp, { recursive: true, force: true });
+    throw ioError(dir, e);
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * SGD with momentum and Adam over stacked parameters, with PyTorch's semantics (weight decay
+ * added to the gradient; SGD: buf = μ·buf + g, p -= lr·buf; Adam with bias correction), so that
+ * hyper-parameters mean the same as in the authors' code. The learning rate is passed per step.
+ */
+import * as tf from '@tensorflow/tfjs-core';
+import type { Params } from '../models/types';
+import type { TrainConfig } from './config';
+
+export interface Optimizer {
+  /** Returns the updated parameters; disposes the old ones and the gradients. */
+  step(params: Params, grads: Params, lr: number): Params;
+  dispose(): void;
+}
+
+export function createOptimizer(cfg: Pick<TrainConfig, 'optimizer' | 'momentum' | 'weightDecay'>): Optimizer {
+  return cfg.optimizer === 'adam' ? adam(cfg.weightDecay) : sgd(cfg.momentum, cfg.weightDecay);
+}
+
+function replaceAll(old: Params, next: Params): void {
+  for (const name of Object.keys(old)) if (old[name] !== next[name]) old[name].dispose();
+}
+
+function sgd(momentum: number, weightDecay: number): Optimizer {
+  let bufs: Params | undefined;
+  return {
+    step(params, grads, lr) {
+      const nextParams: Params = {};
+      const nextBufs: Params = {};
+      tf.tidy(() => {
+        for (const name of Object.keys(params)) {
+          const p = params[name];
+          let g = grads[name];
+          if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
+          let update = g;
+          if (momentum > 0) {
+            update = bufs ? tf.add(tf.mul(bufs[name], momentum), g) : g;
+            nextBufs[name] = tf.keep(update);
+          }
+          nextParams[name] = tf.keep(tf.sub(p, tf.mul(update, lr)));
+        }
+      });
+      replaceAll(params, nextParams);
+      replaceAll(grads, {});
+      if (momentum > 0) {
+        if (bufs) replaceAll(bufs, {});
+        bufs = nextBufs;
+      }
+      return nextParams;
+    },
+    dispose() {
+      if (bufs) replaceAll(bufs, {});
+      bufs = undefined;
+    },
+  };
+}
+
+function adam(weightDecay: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): Optimizer {
+  let m: Params | undefined;
+  let v: Params | undefined;
+  let t = 0;
+  return {
+    step(params, grads, lr) {
+      t += 1;
+      const nextParams: Params = {};
+      const nextM: Params = {};
+      const nextV: Params = {};
+      const c1 = 1 - Math.pow(beta1, t);
+      const c2 = 1 - Math.pow(beta2, t);
+      tf.tidy(() => {
+        for (const name of Object.keys(params)) {
+          const p = params[name];
+          let g = grads[name];
+          if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
+          const mt = m ? tf.add(tf.mul(m[name], beta1), tf.mul(g, 1 - beta1)) : tf.mul(g, 1 - beta1);
+          const vt = v ? tf.add(tf.mul(v[name], beta2), tf.mul(tf.square(g), 1 - beta2)) : tf.mul(tf.square(g), 1 - beta2);
+          nextM[name] = tf.keep(mt);
+          nextV[name] = tf.keep(vt);
+          const denom = tf.add(tf.sqrt(tf.div(vt, c2)), eps);
+          nextParams[name] = tf.keep(tf.sub(p, tf.mul(tf.div(mt, denom), lr / c1)));
+        }
+      });
+      replaceAll(params, nextParams);
+      replaceAll(grads, {});
+      if (m) replaceAll(m, {});
+      if (v) replaceAll(v, {});
+      m = nextM;
+      v = nextV;
+      return nextParams;
+    },
+    dispose() {
+      if (m) replaceAll(m, {});
+      if (v) replaceAll(v, {});
+      m = v = undefined;
+    },
+  };
+}
