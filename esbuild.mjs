@@ -37,6 +37,7 @@ const builds = [
     entryPoints: {
       engine: 'src/engine/main.ts',
       cli: 'src/engine/cli/main.ts',
+      worker: 'src/engine/parallel/worker.ts',
       ...(existsSync('bench/throughput.ts') ? { 'bench-throughput': 'bench/throughput.ts' } : {}),
     },
     platform: 'node',

@@ -8,4 +8,8 @@ if (!fs.existsSync(cli)) {
   process.stderr.write('unlearn: the CLI is not built yet; run `npm run build` in ' + path.dirname(__dirname) + '\n');
   process.exit(70);
 }
-require(cli);
+require(cli)
+  .runCli(process.argv.slice(2))
+  .then((code) => {
+    process.exitCode = code;
+  });

@@ -39,13 +39,14 @@ const base = (): EnsembleRequest => ({
 test('a killed-and-resumed ensemble equals an uninterrupted one, byte for byte', async () => {
   await initBackend();
   const whole = new Store(mkdtempSync(join(tmpdir(), 'uw-ens-')));
-  const ref = await trainEnsembleArtifact(base(), whole);
+  const ref = await trainEnsembleArtifact(base(), whole, { workers: 1 });
   assert.equal(ref.cached, false);
 
   const resumed = new Store(mkdtempSync(join(tmpdir(), 'uw-ens-')));
   const ac = new AbortController();
   await assert.rejects(
-    trainEnsembleArtifact(base(), resumed, { signal: ac.signal, onProgress: (p) => { if (p.modelsDone >= 2) ac.abort(); } }),
+    // One process, so the interruption lands deterministically after the first group.
+    trainEnsembleArtifact(base(), resumed, { workers: 1, signal: ac.signal, onProgress: (p) => { if (p.modelsDone >= 2) ac.abort(); } }),
     /cancelled/,
   );
   // The first group survived the interruption; no ensemble artifact was written.
@@ -86,4 +87,15 @@ test('bad forget sets for oracles are refused with a clear message', async () =>
   await assert.rejects(req([4, 4]), /sorted and unique/);
   await assert.rejects(req(Array.from({ length: 60 }, (_, i) => i)), /every training point/);
   await assert.rejects(trainEnsembleArtifact({ ...base(), role: 'oracles' }, store), /needs a forget set/);
+});
+
+test('groups trained in two worker processes give the same bytes as one process', async () => {
+  const b = await initBackend();
+  const one = new Store(mkdtempSync(join(tmpdir(), 'uw-ens-')));
+  const two = new Store(mkdtempSync(join(tmpdir(), 'uw-ens-')));
+  const a = await trainEnsembleArtifact(base(), one, { workers: 1 });
+  const c = await trainEnsembleArtifact(base(), two, { workers: 2 });
+  assert.equal(c.manifest.workers, 2, `backend ${b.name}`);
+  assert.deepEqual(readFileSync(join(c.dir, 'margins.npy')), readFileSync(join(a.dir, 'margins.npy')));
+  assert.deepEqual(readFileSync(join(c.dir, 'logits.npy')), readFileSync(join(a.dir, 'logits.npy')));
 });

@@ -5,6 +5,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
+import { setOutputSink } from '../../src/engine/cli/context';
 import { register } from '../../src/engine/cli/commands/linear';
 import { UnlearnError } from '../../src/engine/errors';
 import { linearSettingsHash, parseLinearSettings, runLinearStudy } from '../../src/engine/linear';
@@ -72,15 +73,15 @@ async function runCommand(args: string[]): Promise<string> {
   program.option('--store <dir>', 'store', '.unlearn').option('--json', 'json').exitOverride();
   register(program);
   let out = '';
-  const write = process.stdout.write.bind(process.stdout);
-  process.stdout.write = ((chunk: string | Uint8Array): boolean => {
-    out += typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString();
-    return true;
-  }) as typeof process.stdout.write;
+  // Capture through the CLI's sink: swapping process.stdout.write would also swallow the
+  // test runner's own reports, which travel on stdout.
+  setOutputSink((text) => {
+    out += text;
+  });
   try {
     await program.parseAsync(args, { from: 'user' });
   } finally {
-    process.stdout.write = write;
+    setOutputSink(undefined);
   }
   return out;
 }

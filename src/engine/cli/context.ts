@@ -22,10 +22,20 @@ export function storeFor(cmd: Command): Store {
   return new Store(globals(cmd).store);
 }
 
+/** Where results go: stdout, unless runCli was given another sink (tests, embedding). */
+let sink: (text: string) => void = (text) => process.stdout.write(text);
+
+export function setOutputSink(write: ((text: string) => void) | undefined): void {
+  sink = write ?? ((text) => process.stdout.write(text));
+}
+
+export function writeOut(text: string): void {
+  sink(text);
+}
+
 /** Writes the result as JSON (with --json) or as the human-readable text. */
 export function output(cmd: Command, json: unknown, text: () => string): void {
-  if (globals(cmd).json) process.stdout.write(JSON.stringify(json, null, 2) + '\n');
-  else process.stdout.write(text());
+  writeOut(globals(cmd).json ? JSON.stringify(json, null, 2) + '\n' : text());
 }
 
 export function parseIntOption(name: string) {

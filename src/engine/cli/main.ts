@@ -7,8 +7,11 @@ import { isUnlearnError } from '../errors';
 import { log } from '../log';
 import { registerCommands } from './commands';
 import { EXIT } from './exit-codes';
+import { setOutputSink } from './context';
 
-export async function runCli(argv: string[]): Promise<number> {
+/** Runs one command line; results go to `stdout` (a function) or to process.stdout. */
+export async function runCli(argv: string[], io: { stdout?: (text: string) => void } = {}): Promise<number> {
+  setOutputSink(io.stdout);
   const program = new Command();
   program
     .name('unlearn')
@@ -35,7 +38,8 @@ export async function runCli(argv: string[]): Promise<number> {
   }
 }
 
-if (require.main === module || process.argv[1]?.endsWith('unlearn.js')) {
+// Run directly (`node dist/cli.js`); bin/unlearn.js calls runCli itself.
+if (require.main === module) {
   runCli(process.argv.slice(2)).then((code) => {
     process.exitCode = code;
   });

@@ -4,6 +4,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { countParams, initStacked, type ParamInit } from './init';
+import { perModel } from './split';
 import type { ModelDef, ModelSpec, Params } from './types';
 
 export function buildCnn(spec: ModelSpec, inputShape: readonly number[], numClasses: number, channels: readonly [number, number]): ModelDef {
@@ -29,9 +30,9 @@ export function buildCnn(spec: ModelSpec, inputShape: readonly number[], numClas
     apply(params: Params, _state, x) {
       const K = x.shape[0];
       const B = x.shape[1] ?? 0;
-      const per = (name: string) => tf.unstack(params[name]);
+      const per = (name: string) => perModel(params[name]);
       const [w1, b1, w2, b2, wd, bd] = ['conv1', 'bias1', 'conv2', 'bias2', 'dense', 'denseBias'].map(per);
-      const xs = tf.unstack(x);
+      const xs = perModel(x);
       const outs: tf.Tensor2D[] = [];
       for (let k = 0; k < K; k++) {
         let h = tf.relu(tf.add(tf.conv2d(xs[k] as tf.Tensor4D, w1[k] as tf.Tensor4D, 1, 'same'), b1[k])) as tf.Tensor4D;

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { countParams, initStacked, type ParamInit } from './init';
+import { perModel } from './split';
 import type { ModelDef, ModelSpec, ModelState, Params } from './types';
 
 interface ConvBn {
@@ -55,9 +56,9 @@ export function buildResnet9(spec: ModelSpec, inputShape: readonly number[], num
     paramCount: () => countParams(inits),
     apply(params: Params, state: ModelState, x, training) {
       const K = x.shape[0];
-      const p = Object.fromEntries(Object.entries(params).map(([n, t]) => [n, tf.unstack(t)]));
-      const s = Object.fromEntries(Object.entries(state).map(([n, t]) => [n, tf.unstack(t)]));
-      const xs = tf.unstack(x);
+      const p = Object.fromEntries(Object.entries(params).map(([n, t]) => [n, perModel(t)]));
+      const s = Object.fromEntries(Object.entries(state).map(([n, t]) => [n, perModel(t)]));
+      const xs = perModel(x);
       const outs: tf.Tensor2D[] = [];
       const newState: Record<string, tf.Tensor[]> = {};
       for (let k = 0; k < K; k++) {

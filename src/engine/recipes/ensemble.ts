@@ -14,7 +14,8 @@ import type { TrainConfig } from '../train/config';
 import type { TrainProgress } from '../train/trainer';
 import { ENGINE_VERSION } from '../version';
 import { initBackend } from '../backend/select';
-import { indexSetKey, MODELS_KIND, trainModels, type ModelsManifest } from './train-models';
+import { trainGroupsInWorkers, workerCount } from '../parallel/pool';
+import { indexSetKey, MODELS_KIND, modelsKey, trainModels, type ModelsManifest, type TrainModelsRequest, type TrainModelsResult } from './train-models';
 
 export const ENSEMBLES_KIND = 'ensembles';
 
@@ -63,7 +64,10 @@ export interface EnsembleManifest extends ArtifactManifest {
   trainAccuracy: number[];
   valAccuracy: number[];
   divergedAtEpoch: Array<number | null>;
+  /** Training time summed over groups, and the wall time of this run (groups may run in parallel). */
   seconds: number;
+  wallSeconds: number;
+  workers: number;
   points: { train: number; val: number };
 }
 
@@ -75,7 +79,7 @@ export interface EnsembleResult {
 }
 
 export function defaultGroupSize(model: ModelSpec): number {
-  return model.kind === 'mlp' || model.kind === 'logreg' ? 20 : 4;
+  return model.kind === 'mlp' || model.kind === 'logreg' ? 10 : 4;
 }
 
 export function retainIndices(nTrain: number, forget: Int32Array): Int32Array {
@@ -109,7 +113,7 @@ export function ensembleSeeds(req: Pick<EnsembleRequest, 'role' | 'count' | 'see
 export async function trainEnsembleArtifact(
   req: EnsembleRequest,
   store: Store,
-  opts: { signal?: AbortSignal; onProgress?: (p: EnsembleProgress) => void } = {},
+  opts: { signal?: AbortSignal; onProgress?: (p: EnsembleProgress) => void; workers?: number } = {},
 ): Promise<EnsembleResult> {
   if (!Number.isInteger(req.count) || req.count < 1) throw new UnlearnError('bad-config', `an ensemble needs at least one model, got ${req.count}`);
   checkForget(req);
@@ -134,21 +138,54 @@ export async function trainEnsembleArtifact(
 
   const groups: number[][] = [];
   for (let i = 0; i < seeds.length; i += groupSize) groups.push(seeds.slice(i, i + groupSize));
-  const parts: ModelsManifest[] = [];
-  const partKeys: string[] = [];
-  let modelsDone = 0;
-  let seconds = 0;
-  for (const g of groups) {
-    const r = await trainModels(
-      { dataset: req.dataset, model: req.model, config: req.config, seeds: g, trainIndices, saveWeights: req.role === 'originals' },
-      store,
-      { signal: opts.signal, onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, modelsDone, modelsTotal: seeds.length }) : undefined },
+  const requests: TrainModelsRequest[] = groups.map((g) => ({
+    dataset: req.dataset,
+    model: req.model,
+    config: req.config,
+    seeds: g,
+    trainIndices,
+    saveWeights: req.role === 'originals',
+  }));
+  const pending = requests.map((r, i) => i).filter((i) => !store.has(MODELS_KIND, modelsKey(requests[i], backend.name)));
+  const workers = Math.min(opts.workers ?? workerCount(backend.name), pending.length);
+  const done = new Set(requests.map((_, i) => i).filter((i) => !pending.includes(i)));
+  const modelsDone = () => [...done].reduce((a, i) => a + groups[i].length, 0);
+  // Steps of every group, so progress and ETA cover the whole ensemble, not one group.
+  const stepsPerGroup = Math.ceil((trainIndices?.length ?? req.dataset.train.n) / Math.min(req.config.batchSize, trainIndices?.length ?? req.dataset.train.n)) * req.config.epochs;
+  const stepNow = new Map<number, TrainProgress>();
+  const started = performance.now();
+  const report = (i: number, p: TrainProgress) => {
+    stepNow.set(i, p);
+    if (!opts.onProgress) return;
+    const running = [...stepNow.entries()].filter(([j]) => !done.has(j));
+    const step = (done.size - (groups.length - pending.length)) * stepsPerGroup + running.reduce((a, [, q]) => a + q.step, 0);
+    const total = pending.length * stepsPerGroup;
+    const elapsed = (performance.now() - started) / 1000;
+    const rate = step / Math.max(elapsed, 1e-9);
+    opts.onProgress({ ...p, step, totalSteps: total, etaSeconds: rate > 0 ? (total - step) / rate : NaN, examplesPerSecond: running.reduce((a, [, q]) => a + q.examplesPerSecond, 0), modelsDone: modelsDone(), modelsTotal: seeds.length });
+  };
+  let results: TrainModelsResult[];
+  if (workers > 1) {
+    const trained = await trainGroupsInWorkers(
+      pending.map((i) => requests[i]),
+      { workers, backend: backend.name, storeRoot: store.root, signal: opts.signal, onProgress: (t, p) => report(pending[t], p), onTaskDone: (t) => done.add(pending[t]) },
     );
-    parts.push(r.manifest);
-    partKeys.push(r.key);
-    modelsDone += g.length;
-    seconds += r.manifest.seconds;
+    results = [];
+    for (let i = 0; i < requests.length; i++) {
+      const t = pending.indexOf(i);
+      results.push(t >= 0 ? trained[t] : await trainModels(requests[i], store));
+    }
+  } else {
+    results = [];
+    for (let i = 0; i < requests.length; i++) {
+      results.push(await trainModels(requests[i], store, { signal: opts.signal, onProgress: (p) => report(i, p) }));
+      done.add(i);
+    }
   }
+  const parts: ModelsManifest[] = results.map((r) => r.manifest);
+  const partKeys: string[] = results.map((r) => r.key);
+  const seconds = parts.reduce((a, p) => a + p.seconds, 0);
+  const wallSeconds = (performance.now() - started) / 1000;
 
   const nP = parts[0].points.train + parts[0].points.val;
   const C = req.dataset.classNames.length;
@@ -178,6 +215,8 @@ export async function trainEnsembleArtifact(
     valAccuracy: parts.flatMap((p) => p.valAccuracy),
     divergedAtEpoch: parts.flatMap((p) => p.divergedAtEpoch),
     seconds,
+    wallSeconds,
+    workers: Math.max(1, workers),
     points: first.points,
   };
   store.write(ENSEMBLES_KIND, key, manifest, {

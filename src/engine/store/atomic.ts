@@ -11,6 +11,15 @@ function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
 }
 
+/** Best-effort cleanup after a failed write: its own failure must not hide the write's. */
+function removeQuietly(path: string, recursive: boolean): void {
+  try {
+    rmSync(path, { recursive, force: true });
+  } catch {
+    // The path cannot even be reached (e.g. a parent is a file): nothing was left there.
+  }
+}
+
 function ioError(path: string, e: unknown): UnlearnError {
   const reason = e instanceof Error ? e.message : String(e);
   return new UnlearnError('io', `could not write ${path}: ${reason}`);
@@ -23,7 +32,7 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
     writeFileSync(tmp, data);
     renameSync(tmp, path);
   } catch (e) {
-    rmSync(tmp, { force: true });
+    removeQuietly(tmp, false);
     throw ioError(path, e);
   }
 }
@@ -49,7 +58,7 @@ export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | 
     renameSync(tmp, dir);
     return true;
   } catch (e) {
-    rmSync(tmp, { recursive: true, force: true });
+    removeQuietly(tmp, true);
     throw ioError(dir, e);
   }
 }

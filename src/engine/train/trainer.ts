@@ -8,7 +8,7 @@ import { UnlearnError } from '../errors';
 import type { ModelDef, ModelState, Params } from '../models/types';
 import { learningRate, type TrainConfig } from './config';
 import { epochOrder } from './data-order';
-import { createOptimizer } from './optimizer';
+import { createOptimizer, type Optimizer } from './optimizer';
 
 /** Data that stays on the backend for the whole run. */
 export interface DeviceData {
@@ -47,6 +47,16 @@ export interface TrainRequest {
   onProgress?: (p: TrainProgress) => void;
   /** Minimum milliseconds between progress callbacks. */
   progressIntervalMs?: number;
+  /**
+   * An optimizer owned by the caller, so that its state (momentum, Adam moments) carries over
+   * between calls that alternate objectives (GD+GA, SCRUB). It is not disposed here.
+   */
+  optimizer?: Optimizer;
+  /**
+   * Epochs already run by earlier calls on the same models: the data order and the learning-rate
+   * schedule continue from there instead of restarting at epoch 0.
+   */
+  epochOffset?: number;
 }
 
 export interface TrainResult {
@@ -89,7 +99,8 @@ export async function trainEnsemble(req: TrainRequest): Promise<TrainResult> {
   const stepsPerEpoch = Math.ceil(m / B);
   const totalSteps = stepsPerEpoch * config.epochs;
   const objective = req.objective ?? crossEntropy;
-  const optimizer = createOptimizer(config);
+  const optimizer = req.optimizer ?? createOptimizer(config);
+  const epochOffset = req.epochOffset ?? 0;
   const started = performance.now();
   let lastReport = 0;
   const interval = req.progressIntervalMs ?? 250;
@@ -111,7 +122,7 @@ export async function trainEnsemble(req: TrainRequest): Promise<TrainResult> {
 
   try {
     for (let epoch = 0; epoch < config.epochs; epoch++) {
-      const orders = subsets.map((s, k) => epochOrder(seeds[k], epoch, s));
+      const orders = subsets.map((s, k) => epochOrder(seeds[k], epochOffset + epoch, s));
       let lossSum: tf.Tensor1D = tf.zeros([K]);
       live.lossSum = lossSum;
       for (let s = 0; s < stepsPerEpoch; s++) {
@@ -120,7 +131,7 @@ export async function trainEnsemble(req: TrainRequest): Promise<TrainResult> {
         const b = Math.min(B, m - start);
         const idx = new Int32Array(K * b);
         for (let k = 0; k < K; k++) idx.set(orders[k].subarray(start, start + b), k * b);
-        const lr = learningRate(config, epoch, s, stepsPerEpoch);
+        const lr = learningRate(config, epochOffset + epoch, s, stepsPerEpoch);
         const { grads, losses, newState } = tf.tidy(() => {
           const idxT = tf.tensor2d(idx, [K, b], 'int32');
           const flat = tf.reshape(idxT, [K * b]);
@@ -183,7 +194,7 @@ export async function trainEnsemble(req: TrainRequest): Promise<TrainResult> {
     for (const t of [...Object.values(params), ...Object.values(state)]) t.dispose();
     throw e;
   } finally {
-    optimizer.dispose();
+    if (!req.optimizer) optimizer.dispose();
   }
   return {
     params,

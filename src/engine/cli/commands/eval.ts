@@ -41,16 +41,16 @@ export function register(program: Command): void {
     .command('eval')
     .description('Score unlearning with per-point KLoM against oracles retrained without the forget set.')
     .addOption(new Option('--method <name>', 'what to score: none (the originals as they are)').choices(['none']).default('none'))
-    .option('-f, --forget-set <file>', 'forget-set JSON')
+    .option('-f, --forget-set <file>', "forget-set JSON (default: the preset's random set, seed 0)")
     .addOption(new Option('--binning <b>', 'reference (as the authors) | closed').choices(['reference', 'closed']).default('reference'))
     .addOption(new Option('--direction <d>', 'KL(unlearned‖oracle) or the reverse').choices(['unlearned-oracle', 'oracle-unlearned']).default('unlearned-oracle'));
   addRecipeOptions(cmd, { defaultPreset: 'quick', ensemble: true })
-    .addHelpText('after', '\nExamples:\n  $ unlearn forget-set create --random 100 --seed 0\n  $ unlearn eval --method none --forget-set forget-sets/random-100-seed0.forget.json\n  $ unlearn eval --method none -f F.forget.json -n 20   # fewer models: a higher noise floor')
+    .addHelpText('after', '\nExamples:\n  $ unlearn eval                     # quick preset, 100 random forget points, N = 100\n  $ unlearn forget-set create --random 100 --seed 0\n  $ unlearn eval --method none --forget-set forget-sets/random-100-seed0.forget.json\n  $ unlearn eval --method none -f F.forget.json -n 20   # fewer models: a higher noise floor')
     .action(async (o: EvalOptions, c: Command) => {
       if (o.method !== 'none') throw new UnlearnError('bad-config', `unknown method "${o.method}"`);
       const backend = await backendFor(c);
       const recipe = await resolveRecipe(o);
-      const forgetSet = await forgetSetFor(o.forgetSet, recipe.dataset);
+      const forgetSet = await forgetSetFor(o.forgetSet, recipe.dataset, recipe.preset?.forgetSize ?? 100);
       process.stderr.write(`${describeRecipe(recipe)}; forget set ${forgetSet.name} (${forgetSet.indices.length} points); backend ${backend.name}\n`);
       let progress: ProgressReporter | undefined;
       let phase = '';

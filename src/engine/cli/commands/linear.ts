@@ -10,6 +10,7 @@ import { UnlearnError } from '../../errors';
 import { log } from '../../log';
 import { type LinearSettingsInput, linearSettingsHash, parseLinearSettings, runLinearStudy } from '../../linear';
 import { formatCsv, formatSparklines, formatSvg, formatTable } from '../../linear/format';
+import { writeOut } from '../context';
 
 interface LinearCliOptions {
   n?: string;
@@ -108,11 +109,11 @@ export function register(program: Command): void {
         throw new UnlearnError('io', `cannot write the study to ${dir}: ${e instanceof Error ? e.message : String(e)}`);
       }
       if (o.json) {
-        process.stdout.write(JSON.stringify(result) + '\n');
+        writeOut(JSON.stringify(result) + '\n');
       } else {
-        process.stdout.write(formatTable(result));
-        if (o.plot === 'text') process.stdout.write('\n' + formatSparklines(result));
-        process.stdout.write(`\nwrote ${join(dir, 'result.json')}, curves.csv${o.plot === 'svg' ? ', plot.svg' : ''}\n`);
+        writeOut(formatTable(result));
+        if (o.plot === 'text') writeOut('\n' + formatSparklines(result));
+        writeOut(`\nwrote ${join(dir, 'result.json')}, curves.csv${o.plot === 'svg' ? ', plot.svg' : ''}\n`);
       }
       log.info(`linear study written to ${dir}`);
     });

@@ -1,0 +1,103 @@
+/**
+ * Trains independent groups of models in worker processes, one per core, sharing the store.
+ * Each group is a unit keyed by its recipe, written atomically, so workers never need each
+ * other's state and a crash loses only the groups in flight.
+ */
+import { fork, type ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
+import type { BackendName } from '../backend/select';
+import { UnlearnError, type ErrorCode } from '../errors';
+import { log } from '../log';
+import type { TrainModelsRequest, TrainModelsResult } from '../recipes/train-models';
+import type { TrainProgress } from '../train/trainer';
+import type { FromWorker, ToWorker } from './messages';
+
+/** How to start a worker: the bundled script next to us, or the TypeScript source under tsx. */
+function workerEntry(): { script: string; execArgv: string[] } | undefined {
+  const bundled = join(__dirname, 'worker.js');
+  if (__filename.endsWith('.js') && existsSync(bundled)) return { script: bundled, execArgv: [] };
+  const source = join(__dirname, 'worker.ts');
+  if (__filename.endsWith('.ts') && existsSync(source)) return { script: source, execArgv: ['--import', 'tsx'] };
+  return undefined;
+}
+
+/**
+ * Worker processes to use: `UNLEARN_WORKERS` if set, else one per core (at most 2 here) on
+ * wasm and cpu, which are single-threaded, and 1 on tensorflow, which threads by itself.
+ */
+export function workerCount(backend: BackendName): number {
+  const env = process.env.UNLEARN_WORKERS;
+  if (env !== undefined && env !== '') {
+    const n = Number(env);
+    if (!Number.isInteger(n) || n < 1) throw new UnlearnError('bad-config', `UNLEARN_WORKERS must be a positive integer, got "${env}"`);
+    return n;
+  }
+  if (!workerEntry()) return 1;
+  return backend === 'tensorflow' ? 1 : Math.max(1, Math.min(2, availableParallelism()));
+}
+
+export interface PoolOptions {
+  workers: number;
+  backend: BackendName;
+  storeRoot: string;
+  signal?: AbortSignal;
+  onProgress?: (task: number, p: TrainProgress) => void;
+  onTaskDone?: (task: number) => void;
+}
+
+export async function trainGroupsInWorkers(tasks: TrainModelsRequest[], opts: PoolOptions): Promise<TrainModelsResult[]> {
+  const entry = workerEntry();
+  if (!entry) throw new UnlearnError('backend', 'the training worker script is missing; run `npm run build`');
+  const results: TrainModelsResult[] = new Array<TrainModelsResult>(tasks.length);
+  let next = 0;
+  let failure: UnlearnError | undefined;
+  const children: ChildProcess[] = [];
+  const onAbort = () => children.forEach((c) => c.connected && c.send({ type: 'cancel' } satisfies ToWorker));
+  opts.signal?.addEventListener('abort', onAbort);
+
+  const runWorker = (): Promise<void> =>
+    new Promise((resolve) => {
+      const child = fork(entry.script, [], { execArgv: entry.execArgv, serialization: 'advanced', stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+      children.push(child);
+      let busy: number | undefined;
+      const dispatch = () => {
+        if (failure || opts.signal?.aborted || next >= tasks.length) {
+          busy = undefined;
+          child.disconnect();
+          return;
+        }
+        busy = next++;
+        child.send({ type: 'run', task: busy, req: tasks[busy], storeRoot: opts.storeRoot, backend: opts.backend } satisfies ToWorker);
+      };
+      child.on('message', (m: FromWorker) => {
+        if (m.type === 'progress') opts.onProgress?.(m.task, m.progress);
+        else if (m.type === 'done') {
+          results[m.task] = m.result;
+          opts.onTaskDone?.(m.task);
+          dispatch();
+        } else {
+          failure ??= new UnlearnError(m.code === 'internal' ? 'io' : (m.code as ErrorCode), m.message);
+          dispatch();
+        }
+      });
+      child.on('exit', (code, signal) => {
+        if (busy !== undefined && !failure) {
+          failure = new UnlearnError('io', `a training worker stopped unexpectedly (${signal ?? `exit code ${code}`}) while training group ${busy + 1} of ${tasks.length}; finished groups are kept — run again to resume`);
+        }
+        resolve();
+      });
+      dispatch();
+    });
+
+  try {
+    await Promise.all(Array.from({ length: Math.min(opts.workers, tasks.length) }, runWorker));
+  } finally {
+    opts.signal?.removeEventListener('abort', onAbort);
+  }
+  if (opts.signal?.aborted) throw new UnlearnError('cancelled', 'training was cancelled');
+  if (failure) throw failure;
+  log.debug(`trained ${tasks.length} groups in ${Math.min(opts.workers, tasks.length)} worker processes`);
+  return results;
+}

@@ -1,0 +1,36 @@
+/**
+ * A training worker: a child process that trains groups of models into the shared store.
+ * Each wasm process is single-threaded, so one worker per core uses the machine fully.
+ */
+import { initBackend } from '../backend/select';
+import { isUnlearnError } from '../errors';
+import { trainModels } from '../recipes/train-models';
+import { Store } from '../store/store';
+import type { FromWorker, ToWorker } from './messages';
+
+let current: AbortController | undefined;
+
+function send(m: FromWorker): void {
+  process.send?.(m);
+}
+
+process.on('message', (m: ToWorker) => {
+  if (m.type === 'cancel') {
+    current?.abort();
+    return;
+  }
+  const ac = new AbortController();
+  current = ac;
+  void (async () => {
+    try {
+      await initBackend(m.backend);
+      const result = await trainModels(m.req, new Store(m.storeRoot), { signal: ac.signal, onProgress: (progress) => send({ type: 'progress', task: m.task, progress }) });
+      send({ type: 'done', task: m.task, result });
+    } catch (e) {
+      send({ type: 'error', task: m.task, code: isUnlearnError(e) ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });
+    } finally {
+      current = undefined;
+    }
+  })();
+});
+process.on('disconnect', () => process.exit(0));
