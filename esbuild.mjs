@@ -2,7 +2,7 @@
 // and the `unlearn` CLI share it), and the webview panels. Native and wasm-loading packages
 // stay external or are copied beside the bundle so they resolve their own files at run time.
 import * as esbuild from 'esbuild';
-import { mkdirSync, existsSync } from 'node:fs';
+import { mkdirSync, existsSync, copyFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 
 const watch = process.argv.includes('--watch');
@@ -10,10 +10,16 @@ const production = process.argv.includes('--production');
 const outdir = 'dist';
 mkdirSync(outdir, { recursive: true });
 
-// TensorFlow.js stays in node_modules, resolved at run time: tfjs-node is optional and native,
-// the wasm backend reads its .wasm binaries from its own folder, and tfjs-node brings its own
-// copy of the cpu backend, which must be the same module as ours or it registers twice.
-const engineExternal = ['@tensorflow/*', 'vscode'];
+// TensorFlow.js is bundled (so the .vsix needs no node_modules), from its ES modules: then
+// tfjs-core, its gradients and both backends are one copy. Only tfjs-node, optional and
+// native, is resolved at run time; the wasm backend's .wasm binaries are copied beside the
+// bundle, where it looks for them.
+const engineExternal = ['@tensorflow/tfjs-node', 'vscode'];
+
+function copyWasmBinaries() {
+  const dir = join('node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+  for (const f of readdirSync(dir).filter((n) => n.endsWith('.wasm'))) copyFileSync(join(dir, f), join(outdir, f));
+}
 
 const common = {
   bundle: true,
@@ -43,19 +49,39 @@ const builds = [
     platform: 'node',
     format: 'cjs',
     target: 'node20',
+    mainFields: ['module', 'main'],
     external: engineExternal,
     outdir,
   },
+  // --- webview: one bundle per panel (dist/webview/<panel>.js + .css); the panels' HTML loads
+  // only from dist/webview (localResourceRoots), so the codicon font is copied in beside them.
   {
     ...common,
-    entryPoints: existsSync('webview/main.ts') ? { webview: 'webview/main.ts' } : {},
+    entryPoints: Object.fromEntries(
+      ['forget-set', 'run', 'compare', 'per-point', 'linear'].filter((p) => existsSync(`webview/${p}/main.ts`)).map((p) => [p, `webview/${p}/main.ts`]),
+    ),
     platform: 'browser',
     format: 'iife',
     target: 'es2022',
+    loader: { '.ttf': 'file', '.woff': 'file', '.woff2': 'file' },
     outdir: join(outdir, 'webview'),
+    plugins: [
+      {
+        name: 'copy-codicons',
+        setup(build) {
+          build.onEnd(() => {
+            const to = join(outdir, 'webview', 'codicons');
+            mkdirSync(to, { recursive: true });
+            for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join('node_modules', '@vscode', 'codicons', 'dist', f), join(to, f));
+          });
+        },
+      },
+    ],
   },
+  // --- end webview
 ].filter((b) => Object.keys(b.entryPoints).length > 0);
 
+copyWasmBinaries();
 if (watch) {
   for (const b of builds) (await esbuild.context(b)).watch();
 } else {

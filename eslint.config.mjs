@@ -4,7 +4,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['dist/**', 'out/**', 'node_modules/**', '.unlearn/**', 'test-artifacts/**', '.venv-bench/**', 'media/**'] },
+  { ignores: ['dist/**', 'out/**', '.tmp/**', 'node_modules/**', '.unlearn/**', 'test-artifacts/**', '.venv-bench/**', 'media/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,11 +1,74 @@
+/**
+ * The extension host entry. It never runs TensorFlow.js: every computation goes to the engine
+ * child process, which starts on first use (see engine/host.ts).
+ */
 import * as vscode from 'vscode';
+import { EngineError } from './engine/client';
+import { EngineHost } from './engine/host';
+
+let host: EngineHost | undefined;
 
 export function activate(context: vscode.ExtensionContext): void {
+  const channel = vscode.window.createOutputChannel('Unlearn Engine', { log: true });
+  host = new EngineHost(context, channel);
+  const h = host;
   context.subscriptions.push(
-    vscode.commands.registerCommand('unlearn.showBackend', () => {
-      void vscode.window.showInformationMessage('Unlearning Workbench: the engine is not started yet.');
+    channel,
+    vscode.commands.registerCommand('unlearn.showEngineLog', () => channel.show(true)),
+    vscode.commands.registerCommand('unlearn.restartEngine', async () => {
+      try {
+        await h.restart();
+      } catch (e) {
+        await h.showError(e);
+      }
     }),
+    vscode.commands.registerCommand('unlearn.showBackend', () => h.showBackend()),
+    vscode.commands.registerCommand('unlearn.trainModel', () => trainModel(h)),
   );
 }
 
-export function deactivate(): void {}
+export async function deactivate(): Promise<void> {
+  const h = host;
+  host = undefined;
+  await h?.dispose();
+}
+
+/** A small model on the embedded data: the quickest way to see the engine work end to end. */
+async function trainModel(h: EngineHost): Promise<void> {
+  if (!vscode.workspace.isTrusted) {
+    void vscode.window.showWarningMessage('Unlearn: training is disabled in a restricted workspace. Trust this workspace to train models; stored results can still be viewed.');
+    return;
+  }
+  const store = h.storeRoot();
+  if (!store) {
+    void vscode.window.showWarningMessage('Unlearn: open a folder first; models are stored in its .unlearn folder.');
+    return;
+  }
+  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Unlearn: training an MLP on the embedded Fashion-MNIST subset', cancellable: true }, async (progress, token) => {
+    const abort = new AbortController();
+    token.onCancellationRequested(() => abort.abort());
+    let shown = 0;
+    try {
+      const r = await h.engine.runJob(
+        'train',
+        { store, dataset: { trainSize: 1000, valSize: 1000 }, model: { kind: 'mlp', hidden: [64] }, config: { lr: 0.05, batchSize: 128, epochs: 10 }, seeds: [0] },
+        {
+          signal: abort.signal,
+          onProgress: (p) => {
+            const pct = Math.round(p.fraction * 100);
+            const loss = p.loss === null ? '' : `, loss ${p.loss.toFixed(3)}`;
+            const eta = p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
+            progress.report({ increment: pct - shown, message: `${p.phase} ${pct}%${loss}${eta}` });
+            shown = pct;
+          },
+        },
+      );
+      const acc = (xs: Array<number | null>) => (xs[0] === null || xs[0] === undefined ? '—' : `${(xs[0] * 100).toFixed(1)}%`);
+      const what = r.diverged ? 'diverged (lower the learning rate)' : `train accuracy ${acc(r.trainAccuracy)}, validation ${acc(r.valAccuracy)}`;
+      void vscode.window.showInformationMessage(`Unlearn: ${r.cached ? 'reused the stored model' : 'trained'} on ${r.backend}: ${what}. Stored in ${r.dir}.`);
+    } catch (e) {
+      if (e instanceof EngineError && e.code === 'cancelled') return;
+      await h.showError(e);
+    }
+  });
+}

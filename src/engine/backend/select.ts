@@ -5,9 +5,10 @@
  * silent fallback.
  */
 import * as tf from '@tensorflow/tfjs-core';
-// The umbrella package registers the gradients (tfjs-core alone has none) and the cpu backend;
-// tfjs-node loads the same module, so nothing registers twice.
-import '@tensorflow/tfjs';
+// tfjs-core registers no gradients by itself (the @tensorflow/tfjs umbrella would).
+import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// A named import: the package marks itself side-effect free, and a bare import would be dropped.
+import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { UnlearnError } from '../errors';
 import { log } from '../log';
@@ -37,13 +38,19 @@ export function parseBackendRequest(value: string | undefined): BackendRequest {
 
 /** Loads tfjs-node if it is installed and its native binding works; never throws. */
 function tryLoadNative(): string | undefined {
+  const warn = console.warn;
   try {
+    // tfjs-node brings its own copy of the cpu backend and gradients, and re-registering them
+    // prints one warning per kernel; they are expected, so they are kept out of the log.
+    console.warn = () => {};
     // Resolved at run time: tfjs-node is an optional, native dependency outside the bundle.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-node');
     return tf.findBackendFactory('tensorflow') ? undefined : 'tfjs-node loaded but registered no backend';
   } catch (e) {
     return e instanceof Error ? e.message.split('\n')[0] : String(e);
+  } finally {
+    console.warn = warn;
   }
 }
 
@@ -76,7 +83,7 @@ export function initBackend(request: BackendRequest = parseBackendRequest(proces
 }
 
 async function choose(request: BackendRequest): Promise<BackendInfo> {
-  const make = (name: BackendName, reason: string): BackendInfo => ({ name, tfjsVersion: tf.version_core, reason });
+  const make = (name: BackendName, reason: string): BackendInfo => ({ name, tfjsVersion: name === 'cpu' ? `${tf.version_core} (cpu ${version_cpu})` : tf.version_core, reason });
   if (request === 'tensorflow') {
     const err = tryLoadNative();
     if (err !== undefined || !(await activate('tensorflow'))) {

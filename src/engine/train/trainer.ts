@@ -171,8 +171,9 @@ export async function trainEnsemble(req: TrainRequest): Promise<TrainResult> {
           lastReport = now;
           req.onProgress(progressAt(step, totalSteps, epoch, config.epochs, lastLoss, started, now, K * B));
         }
-        // Yield to the event loop so cancellation and IPC messages get through mid-epoch.
-        if (s % 16 === 15) await new Promise((r) => setImmediate(r));
+        // Yield to the event loop after every step, so a cancel (an IPC message) takes effect
+        // within one step; a step costs milliseconds, the yield microseconds.
+        await new Promise((r) => setImmediate(r));
       }
       const epochLoss = Array.from(await lossSum.data());
       lossSum.dispose();

@@ -1,0 +1,4 @@
+/** Public API of the datamodels (see docs/datamodels.md). */
+export { buildDatamodels, datamodelSettings, readBeta, readLdsPerTarget, subsetMask, DATAMODELS_KIND, SUBSET_MODELS_KIND, type DatamodelManifest, type DatamodelProgress, type DatamodelQuality, type DatamodelRequest, type DatamodelResult } from './datamodels';
+export { diffMeansFit, predictWithFit, ridgeFit, RidgeProblem, sumRows, ESTIMATORS, type DatamodelFit, type Estimator } from './estimators';
+export { linearDatamodelScore, spearman, type LdsResult } from './lds';

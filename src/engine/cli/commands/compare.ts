@@ -1,0 +1,153 @@
+/**
+ * `unlearn compare`: every unlearner at several budgets, scored per point with KLoM, beside
+ * "do nothing" and the oracle noise floor; the cost-vs-KLoM table of the seed's Figure 2.
+ */
+import type { Command } from 'commander';
+import { Option } from 'commander';
+import { ESTIMATORS, type Estimator } from '../../attribution/estimators';
+import { UnlearnError } from '../../errors';
+import { compareUnlearners, DEFAULT_COMPARE_METHODS, type CompareResult } from '../../recipes/compare';
+import { METHOD_IDS, parseMethodList, UNLEARN_PRESET_NAMES, type MethodId, type UnlearnPresetName } from '../../unlearn/settings';
+import { backendFor, output, parseIntOption, parseNumberOption, storeFor } from '../context';
+import { forgetSetFor } from '../forget-option';
+import { interruptSignal, trainingProgress, type ProgressReporter } from '../progress';
+import { addRecipeOptions, describeRecipe, resolveRecipe, type RecipeOptions } from '../recipe-options';
+import { formatTable } from '../table';
+
+interface CompareOptions extends RecipeOptions {
+  forgetSet?: string;
+  methods: string;
+  unlearnPreset: UnlearnPresetName;
+  budget: string[];
+  dmM?: number;
+  dmHeldOut?: number;
+  dmAlpha?: number;
+  dmEstimator: Estimator;
+  dmLambda?: string;
+}
+
+function parseBudgets(specs: string[]): Partial<Record<MethodId, number[]>> {
+  const out: Partial<Record<MethodId, number[]>> = {};
+  for (const spec of specs) {
+    const m = /^([a-z-]+)=([\d,\s]+)$/.exec(spec.trim());
+    if (!m || !(METHOD_IDS as readonly string[]).includes(m[1])) throw new UnlearnError('bad-config', `--budget ${spec}: expected METHOD=E1,E2,... (epochs), e.g. om=5,10,20`);
+    const epochs = m[2].split(',').map((s) => Number(s.trim()));
+    if (epochs.some((e) => !Number.isInteger(e) || e < 1)) throw new UnlearnError('bad-config', `--budget ${spec}: epochs must be positive integers`);
+    out[m[1] as MethodId] = [...new Set(epochs)].sort((a, b) => a - b);
+  }
+  return out;
+}
+
+const f3 = (x: number) => (Number.isFinite(x) ? x.toFixed(3) : '—');
+const pct = (x: number) => (Number.isFinite(x) ? `${Math.round(100 * x)}` : '—');
+
+export function compareTable(r: CompareResult): string {
+  const rows = r.rows.map((x) => {
+    const notes: string[] = [];
+    if (x.presupposedRetrainings !== undefined) notes.push(`+ ${x.presupposedRetrainings} oracle retraining${x.presupposedRetrainings === 1 ? '' : 's'} per model`);
+    if (x.datamodel) notes.push(`LDS ${f3(x.datamodel.lds)} (F ${f3(x.datamodel.ldsForget)}), slope ${f3(x.datamodel.slope)}, M ${x.datamodel.m}`);
+    if (x.diverged) notes.push(`diverged: ${x.divergedModels.length}/${x.nUnlearned} models (first at epoch ${Math.min(...x.divergedModels.map((d) => d.epoch ?? Infinity)) + 1})`);
+    const s = x.summary;
+    return [
+      x.label,
+      String(x.epochs),
+      String(x.steps),
+      x.cost.fraction.toFixed(3),
+      f3(s.forget.p95),
+      f3(s.forget.p99),
+      f3(s.retain.p95),
+      f3(s.retain.p99),
+      f3(s.validation.p95),
+      f3(s.validation.p99),
+      f3(s.headline.p95),
+      f3(s.headline.p99),
+      `${pct(x.accuracy.forget)}/${pct(x.accuracy.retain)}/${pct(x.accuracy.validation)}`,
+      x.diverged ? 'yes' : 'no',
+      notes.join('; '),
+    ];
+  });
+  return formatTable(['method', 'epochs', 'steps', 'cost', 'F p95', 'F p99', 'R p95', 'R p99', 'V p95', 'V p99', 'avg p95', 'avg p99', 'acc% F/R/V', 'diverged', 'notes'], rows);
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('compare')
+    .description('Compare unlearners at several budgets: cost (fraction of retraining) vs per-point KLoM, beside "do nothing" and the oracle noise floor.')
+    .option('-f, --forget-set <file>', 'forget-set JSON (default: the preset\'s random set, seed 0)')
+    .option('--methods <list>', `comma-separated: ${METHOD_IDS.filter((m) => m !== 'dmm-trak').join(', ')}`, DEFAULT_COMPARE_METHODS.join(','))
+    .addOption(new Option('--unlearn-preset <name>', 'method hyper-parameters: workbench (SPEC §4a) or paper (the authors\')').choices(UNLEARN_PRESET_NAMES as unknown as string[]).default('workbench'))
+    .option('--budget <method=epochs>', 'budgets in epochs for one method, e.g. om=5,10,20 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option('--dm-m <M>', 'datamodels: subset models in all (default: n_train)', parseIntOption('dm-m'))
+    .option('--dm-held-out <h>', 'datamodels: subset models held out for LDS (default max(10, M/10))', parseIntOption('dm-held-out'))
+    .option('--dm-alpha <a>', 'datamodels: subset fraction α (0.5)', parseNumberOption('dm-alpha'))
+    .addOption(new Option('--dm-estimator <e>', 'datamodel estimator').choices(ESTIMATORS as unknown as string[]).default('ridge'))
+    .option('--dm-lambda <λ>', 'ridge λ relative to the kernel diagonal, or auto (best held-out LDS)');
+  addRecipeOptions(cmd, { defaultPreset: 'quick', ensemble: true })
+    .addHelpText('after', '\nExamples:\n  $ unlearn compare -f forget-sets/random-100-seed0.forget.json -n 50\n  $ unlearn compare --methods gd,om,dmm --budget om=5,10,20,40 -n 20\n  $ unlearn compare --unlearn-preset paper --methods om,dmm')
+    .action(async (o: CompareOptions, c: Command) => {
+      const backend = await backendFor(c);
+      const recipe = await resolveRecipe(o);
+      const forgetSet = await forgetSetFor(o.forgetSet, recipe.dataset, recipe.preset?.forgetSize ?? 100);
+      const methods = parseMethodList(o.methods);
+      const lambda = o.dmLambda === undefined || o.dmLambda === 'auto' ? undefined : Number(o.dmLambda);
+      if (lambda !== undefined && !(lambda > 0)) throw new UnlearnError('bad-config', `--dm-lambda must be a positive number or auto, got ${o.dmLambda}`);
+      process.stderr.write(`${describeRecipe(recipe)}; forget set ${forgetSet.name} (${forgetSet.indices.length} points); backend ${backend.name}\n`);
+      let progress: ProgressReporter | undefined;
+      let phase = '';
+      const interrupt = interruptSignal();
+      let result: CompareResult;
+      try {
+        result = await compareUnlearners(
+          {
+            dataset: recipe.dataset,
+            model: recipe.model,
+            config: recipe.config,
+            n: recipe.n,
+            groupSize: recipe.groupSize,
+            forgetSet,
+            methods,
+            unlearnPreset: o.unlearnPreset,
+            budgets: parseBudgets(o.budget),
+            datamodels: { ...(o.dmM !== undefined && { m: o.dmM }), heldOut: o.dmHeldOut, alpha: o.dmAlpha, estimator: o.dmEstimator, lambda },
+            preset: recipe.preset?.name,
+          },
+          storeFor(c),
+          {
+            signal: interrupt.signal,
+            onProgress: (p) => {
+              const label = `${p.phase} ${p.modelsDone}/${p.modelsTotal}`;
+              if (label !== phase) {
+                progress?.stop();
+                phase = label;
+                progress = trainingProgress(label);
+              }
+              progress?.update(p);
+            },
+          },
+        );
+      } finally {
+        progress?.stop();
+        interrupt.dispose();
+      }
+      const r = result;
+      output(cmd, r, () => {
+        const dm = r.datamodels;
+        const secs = Object.entries(r.seconds).map(([k, v]) => `${k} ${v.toFixed(1)} s`).join(', ');
+        return (
+          `\nUnlearners vs KLoM (p95 / p99 of per-point KLoM; lower is better), forget set ${r.forgetSet} (|F| = ${r.forgetSize}); unlearning preset ${r.unlearnPreset}\n` +
+          `N = ${r.n} models per ensemble; backend ${r.backend}; originals seeds ${r.seeds.originals}, oracles ${r.seeds.oracles}, noise-floor oracles ${r.seeds.floor}\n` +
+          `originals: train acc ${(100 * r.originalsAccuracy.train).toFixed(1)}%, val acc ${(100 * r.originalsAccuracy.val).toFixed(1)}%\n` +
+          `cost = examples processed (forward+backward 1, forward-only 1/3) per model / (|R| × ${recipe.config.epochs} epochs); budgets in epochs and optimiser steps\n` +
+          (dm
+            ? `datamodels (precomputation, once per recipe, not in the per-request cost): ${dm.estimator}${dm.lambda !== null ? ` λ ${dm.lambda}` : ''}, M = ${dm.m} (${dm.mFit} fitted), ` +
+              `LDS ${f3(dm.lds)} (forget set ${f3(dm.ldsForget)}), calibration slope ${f3(dm.slope)}; cost ${dm.precomputeCost.toFixed(1)} retrainings, ${dm.precomputeSeconds.toFixed(1)} s\n`
+            : '') +
+          `\n` +
+          compareTable(r) +
+          (r.n < 80 ? `\nwarning: N = ${r.n} < 80: margin distributions are not stable yet and the noise floor is high (SPEC §2)\n` : '') +
+          `\nwall time: ${secs}${r.cached ? ' (cached result)' : ''}\n` +
+          `per-point KLoM (klom/*.npy), summary.json, summary.csv and figure2.csv (cost vs avg p99) in ${r.dir}\n`
+        );
+      });
+    });
+}
