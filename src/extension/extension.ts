@@ -3,8 +3,12 @@
  * child process, which starts on first use (see engine/host.ts).
  */
 import * as vscode from 'vscode';
+import { registerCommands } from './commands';
 import { EngineError } from './engine/client';
 import { EngineHost } from './engine/host';
+import { DatasetsTree } from './views/datasets-tree';
+import { ExperimentsTree } from './views/experiments-tree';
+import { JobsTree } from './views/jobs-tree';
 
 let host: EngineHost | undefined;
 
@@ -25,6 +29,20 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('unlearn.showBackend', () => h.showBackend()),
     vscode.commands.registerCommand('unlearn.trainModel', () => trainModel(h)),
   );
+  const experiments = new ExperimentsTree();
+  const jobs = new JobsTree(h);
+  jobs.attach();
+  const datasets = new DatasetsTree(h);
+  context.subscriptions.push(
+    experiments,
+    jobs,
+    vscode.window.registerTreeDataProvider('unlearn.experiments', experiments),
+    vscode.window.registerTreeDataProvider('unlearn.jobs', jobs),
+    vscode.window.registerTreeDataProvider('unlearn.datasets', datasets),
+    ...registerCommands(h, experiments, jobs),
+  );
+  void vscode.commands.executeCommand('setContext', 'unlearn.trusted', vscode.workspace.isTrusted);
+  context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'unlearn.trusted', true)));
 }
 
 export async function deactivate(): Promise<void> {

@@ -79,6 +79,10 @@ export class EngineHost implements vscode.Disposable {
     return c ? c.dispose() : Promise.resolve();
   }
 
+  private readonly clientCreated = new vscode.EventEmitter<EngineClient>();
+  /** Fires for every new client (the first, and each one after Restart Engine). */
+  readonly onDidCreateClient = this.clientCreated.event;
+
   private createClient(): EngineClient {
     const s = engineSettings();
     const env: Record<string, string | undefined> = {};
@@ -92,6 +96,7 @@ export class EngineHost implements vscode.Disposable {
       logger: outputChannelLogger(this.channel),
     });
     client.onDidRestart((e) => void this.onRestarted(client, e.reason, e.interrupted));
+    queueMicrotask(() => this.clientCreated.fire(client));
     client.onDidChangeState((state) => {
       if (state === 'failed') void this.showError(new EngineError('engine-unavailable', 'the engine could not be kept running; see the engine log'));
     });

@@ -1,0 +1,43 @@
+/**
+ * Experiment files (`*.experiment.json` in the workspace): what a person sets up once — data,
+ * model, training, ensemble size, forget sets, methods — and every command then works from.
+ * The JSON Schema contributed to VS Code is generated from this (media/schemas).
+ */
+import { z } from 'zod';
+import { modelSpecSchema } from '../engine/models/types';
+import { trainConfigSchema } from '../engine/train/config';
+
+export const METHOD_NAMES = ['gd', 'ga', 'gdga', 'neggrad-plus', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm', 'retrain'] as const;
+
+export const experimentSchema = z.strictObject({
+  $schema: z.string().optional(),
+  version: z.literal(1).describe('File format version.'),
+  name: z.string().regex(/^[\w.-]+$/, 'may only hold letters, digits, ".", "_" and "-"').describe('Name shown in the side bar.'),
+  preset: z.enum(['quick', 'workbench', 'paper']).default('quick').describe('Experiment preset: fills in every setting not given here.'),
+  dataset: z
+    .strictObject({
+      spec: z.string().optional().describe('"embedded" (default), "fashion-mnist", or a path relative to the workspace.'),
+      trainSize: z.int().positive().optional().describe('Use the first n training points.'),
+      valSize: z.int().positive().optional().describe('Use the first n validation points.'),
+    })
+    .default({}),
+  model: modelSpecSchema.optional().describe('Model; the preset\'s when absent.'),
+  train: trainConfigSchema.partial().optional().describe('Training settings overriding the preset\'s.'),
+  n: z.int().min(1).max(10_000).optional().describe('Models per ensemble (originals, oracles, noise-floor oracles). Results use N ≥ 80.'),
+  forgetSets: z.array(z.string()).default([]).describe('Forget-set files (*.forget.json), relative to the workspace.'),
+  methods: z.array(z.enum(METHOD_NAMES)).default(['gd', 'ga', 'scrub', 'om', 'dmm']).describe('Unlearners to compare.'),
+});
+export type Experiment = z.infer<typeof experimentSchema>;
+export type ExperimentInput = z.input<typeof experimentSchema>;
+
+export function parseExperiment(text: string, file: string): Experiment {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch (e) {
+    throw new Error(`${file}: not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+  const r = experimentSchema.safeParse(json);
+  if (!r.success) throw new Error(`${file}: ${r.error.issues.map((i) => `${i.path.join('.') || '(file)'}: ${i.message}`).join('; ')}`);
+  return r.data;
+}
