@@ -69,7 +69,8 @@ const builds = [
       {
         name: 'copy-codicons',
         setup(build) {
-          build.onEnd(() => {
+          build.onEnd(async () => {
+            const { copyFileSync } = await import('node:fs');
             const to = join(outdir, 'webview', 'codicons');
             mkdirSync(to, { recursive: true });
             for (const f of ['codicon.css', 'codicon.ttf']) copyFileSync(join('node_modules', '@vscode', 'codicons', 'dist', f), join(to, f));

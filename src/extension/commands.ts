@@ -169,7 +169,7 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
       config: r.config,
       n: r.n,
       forget: { file },
-      methods: e.methods.map((id) => ({ id })),
+      methods: e.methods,
     });
     if (res) {
       await vscode.commands.executeCommand('unlearn.openResults', res);

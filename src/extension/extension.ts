@@ -3,7 +3,12 @@
  * child process, which starts on first use (see engine/host.ts).
  */
 import * as vscode from 'vscode';
-import { registerCommands } from './commands';
+import { PANEL_VIEW_TYPES } from '../protocol/webview/common';
+import { pickExperiment, registerCommands } from './commands';
+import { compareSource, forgetSetSource, linearSource, perPointSource, runSource } from './panel-sources';
+import { recipeOf } from './experiments';
+import type { JobResult } from '../protocol';
+import { ComparePanel, ForgetSetPanel, LinearPanel, PerPointPanel, RunPanel, registerPanelSerializers } from './panels';
 import { EngineError } from './engine/client';
 import { EngineHost } from './engine/host';
 import { DatasetsTree } from './views/datasets-tree';
@@ -41,6 +46,46 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.window.registerTreeDataProvider('unlearn.datasets', datasets),
     ...registerCommands(h, experiments, jobs),
   );
+  const panelLog = { warn: (m: string) => channel.warn(m), error: (m: string) => channel.error(m) };
+  const run = runSource(h);
+  const linear = linearSource(h);
+  const forgetSetFor = async (arg?: unknown) => {
+    const p = await pickExperiment(arg);
+    return p ? forgetSetSource(h, p.file.uri, p.file.experiment, () => experiments.refresh()) : undefined;
+  };
+  context.subscriptions.push(
+    vscode.commands.registerCommand('unlearn.markForgetSet', async (arg?: unknown) => {
+      const data = await forgetSetFor(arg);
+      if (data) ForgetSetPanel.createOrShow(context.extensionUri, data, panelLog);
+    }),
+    vscode.commands.registerCommand('unlearn.openResults', async (arg?: unknown) => {
+      const r = arg as JobResult<'compare'> | undefined;
+      if (!r || !Array.isArray(r.rows) || !r.doNothing) {
+        // Compare answers from the store when this comparison was already run.
+        await vscode.commands.executeCommand('unlearn.compareUnlearners', arg);
+        return;
+      }
+      const store = h.storeRoot();
+      const picked = await pickExperiment();
+      if (!store || !picked) return;
+      const dataset = recipeOf(picked.file.experiment).dataset;
+      const perPoint = perPointSource(h, store, r, dataset);
+      ComparePanel.createOrShow(context.extensionUri, compareSource(r, async () => {
+        PerPointPanel.createOrShow(context.extensionUri, perPoint, panelLog);
+      }), panelLog);
+    }),
+    vscode.commands.registerCommand('unlearn.showRuns', () => RunPanel.createOrShow(context.extensionUri, run, panelLog)),
+    vscode.commands.registerCommand('unlearn.runLinearStudy', () => LinearPanel.createOrShow(context.extensionUri, linear, panelLog)),
+    ...registerPanelSerializers(context.extensionUri, { run, linear }, panelLog),
+    vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPES['forget-set'], {
+      async deserializeWebviewPanel(panel) {
+        const data = await forgetSetFor();
+        if (data) ForgetSetPanel.revive(panel, context.extensionUri, data, panelLog);
+        else panel.dispose();
+      },
+    }),
+  );
+
   void vscode.commands.executeCommand('setContext', 'unlearn.trusted', vscode.workspace.isTrusted);
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'unlearn.trusted', true)));
 }

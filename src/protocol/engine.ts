@@ -27,6 +27,8 @@ export const REQUESTS = {
   validateForgetSet: def('unlearn/validateForgetSet', s.validateForgetSetParams, s.validateForgetSetResult),
   readResult: def('unlearn/readResult', s.readResultParams, s.readResultResult),
   listResults: def('unlearn/listResults', s.listResultsParams, s.listResultsResult),
+  perPointKlom: def('unlearn/perPointKlom', s.perPointKlomParams, s.perPointKlomResult),
+  pointMargins: def('unlearn/pointMargins', s.pointMarginsParams, s.pointMarginsResult),
   listJobs: def('unlearn/listJobs', s.listJobsParams, s.listJobsResult),
   jobResult: def('unlearn/jobResult', s.jobIdParams, s.jobResultResult),
   cancel: def('unlearn/cancel', s.jobIdParams, s.cancelResult),
@@ -43,9 +45,9 @@ export const JOBS = {
   trainEnsemble: def('unlearn/trainEnsemble', s.trainEnsembleParams, s.trainEnsembleResult),
   evaluate: def('unlearn/evaluate', s.evaluateParams, s.evaluateResult),
   linearStudy: def('unlearn/linearStudy', s.linearStudyParams, s.linearStudyResult),
-  estimateDatamodels: def('unlearn/estimateDatamodels', s.estimateDatamodelsParams, s.pendingModuleResult),
-  runUnlearners: def('unlearn/runUnlearners', s.runUnlearnersParams, s.pendingModuleResult),
-  compare: def('unlearn/compare', s.compareParams, s.pendingModuleResult),
+  estimateDatamodels: def('unlearn/estimateDatamodels', s.estimateDatamodelsParams, s.estimateDatamodelsResult),
+  runUnlearners: def('unlearn/runUnlearners', s.runUnlearnersParams, s.runUnlearnersResult),
+  compare: def('unlearn/compare', s.compareParams, s.compareResult),
 } as const;
 
 export const NOTIFICATIONS = {

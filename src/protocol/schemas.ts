@@ -13,6 +13,7 @@ import { ForgetSetSchema } from '../engine/forget/forget-set';
 import { linearSettingsSchema } from '../engine/linear/settings';
 import { modelSpecSchema } from '../engine/models/types';
 import { trainConfigSchema } from '../engine/train/config';
+import { METHOD_IDS, UNLEARN_PRESETS, UNLEARN_PRESET_NAMES, methodSettingsSchema } from '../engine/unlearn/settings';
 
 export { ForgetSetSchema, linearSettingsSchema, modelSpecSchema, trainConfigSchema };
 
@@ -372,35 +373,389 @@ export const linearStudyResult = z.object({
   }),
 });
 
-const methodChoiceSchema = z.strictObject({ id: z.string().min(1), options: z.record(z.string(), z.unknown()).optional() });
+// ---------------------------------------------------------------------------------------------
+// Datamodels, unlearners and the cost-vs-KLoM comparison (src/engine/attribution, src/engine/unlearn,
+// src/engine/recipes/compare.ts). The method ids, presets and settings schema are the engine's own
+// (src/engine/unlearn/settings.ts imports zod only).
 
-// TODO(issue: datamodels/unlearners/compare): these three mirror the engine modules being
-// written in src/engine/attribution, src/engine/unlearn and src/engine/recipes/compare.ts.
-// When they land, tighten the params to their own schemas and give the results real shapes.
-export const estimateDatamodelsParams = z.strictObject({
-  ...recipeFields,
-  /** Subset models to train (M). */
-  models: z.int().min(1).max(100_000),
+export { METHOD_IDS, UNLEARN_PRESET_NAMES };
+export type UnlearnMethodId = (typeof METHOD_IDS)[number];
+/** Datamodel estimators (src/engine/attribution/estimators.ts ESTIMATORS; checked at compile time in the engine). */
+export const DATAMODEL_ESTIMATORS = ['ridge', 'diff-means'] as const;
+/** Methods that train nothing, so they take no budgets. */
+const NO_BUDGET_METHODS: readonly string[] = ['dm-direct', 'retrain'];
+const USABLE_METHODS = METHOD_IDS.filter((m) => m !== 'dmm-trak');
+
+export const methodIdSchema = z.enum(METHOD_IDS, { error: (iss) => `unknown method ${JSON.stringify(iss.input)} (known: ${USABLE_METHODS.join(', ')})` });
+export const unlearnPresetSchema = z.enum(UNLEARN_PRESET_NAMES);
+
+/** Budgets in epochs per method, replacing the preset's; each ≥ 1. */
+const budgetListSchema = z
+  .array(z.int('a budget is a whole number of epochs').min(1, 'a budget is a number of epochs and must be at least 1').max(100_000))
+  .min(1, 'give at least one budget')
+  .max(50);
+
+type SettingsBlock = keyof typeof methodSettingsSchema.shape;
+const SETTINGS_BLOCKS = Object.keys(methodSettingsSchema.shape) as SettingsBlock[];
+/**
+ * Per-method overrides of the unlearning preset, by settings block (`om` also serves `om-pm`,
+ * `dmm` serves `dmm-trak`), e.g. `{ om: { numOracles: 3, lr: 1e-3 } }`. Checked against the preset
+ * they amend: a field the block does not have, or a merged value out of range, is an error.
+ */
+const settingsOverridesSchema = z.partialRecord(z.enum(SETTINGS_BLOCKS), z.record(z.string(), z.unknown()));
+
+/** Which settings block a method reads (`om-pm` reads `om`, `dmm-trak` reads `dmm`); none for dm-direct and retrain. */
+function settingsBlockOf(m: UnlearnMethodId): SettingsBlock | undefined {
+  if (m === 'om-pm') return 'om';
+  if (m === 'dmm-trak') return 'dmm';
+  return (SETTINGS_BLOCKS as readonly string[]).includes(m) ? (m as SettingsBlock) : undefined;
+}
+
+const methodObjectSchema = z.strictObject({ id: methodIdSchema, options: z.record(z.string(), z.unknown()).optional() });
+const methodEntrySchema = z.union([methodIdSchema, methodObjectSchema], {
+  error: (iss) => {
+    const v = iss.input;
+    const id = typeof v === 'string' ? v : v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { id?: unknown }).id : undefined;
+    if (typeof id === 'string' && !(METHOD_IDS as readonly string[]).includes(id)) return `unknown method ${JSON.stringify(id)} (known: ${USABLE_METHODS.join(', ')})`;
+    return 'expected a method id such as "om", or { id, options }';
+  },
+});
+type MethodEntry = z.output<typeof methodEntrySchema>;
+
+/** Method entries → ids, each entry's options merged into the settings of its block. */
+function normalizeMethods<T extends { methods: MethodEntry[]; settings: Partial<Record<SettingsBlock, Record<string, unknown>>> }>(
+  v: T,
+  ctx: z.core.$RefinementCtx<T>,
+): Omit<T, 'methods'> & { methods: UnlearnMethodId[] } {
+  const settings = { ...v.settings };
+  const methods = v.methods.map((e, i) => {
+    if (typeof e === 'string') return e;
+    if (e.options && Object.keys(e.options).length > 0) {
+      const block = settingsBlockOf(e.id);
+      if (!block) ctx.addIssue({ code: 'custom', path: ['methods', i, 'options'], message: `${e.id} has no settings`, input: e.options });
+      else settings[block] = { ...settings[block], ...e.options };
+    }
+    return e.id;
+  });
+  return { ...v, methods, settings };
+}
+
+const datamodelFields = {
+  /** Subset models kept out of the fit for LDS (default max(10, round(0.1·M))). */
+  heldOut: z.int().min(3).optional(),
+  /** Fraction α of the training points each subset model sees. */
   subsetFraction: z.number().gt(0).lt(1).default(0.5),
+  estimator: z.enum(DATAMODEL_ESTIMATORS).default('ridge'),
+  /** Ridge λ relative to the kernel's mean diagonal, or `auto` (best held-out LDS). */
+  lambda: z.union([z.number().positive().finite(), z.literal('auto')]).default('auto'),
   groupSize: z.int().positive().optional(),
   seedBase: seedSchema.optional(),
-});
-export const runUnlearnersParams = z.strictObject({
+};
+
+function checkHeldOut(models: number | undefined, heldOut: number | undefined, ctx: z.core.$RefinementCtx, path: PropertyKey[]): void {
+  if (models === undefined) return;
+  const h = heldOut ?? Math.max(10, Math.round(0.1 * models));
+  if (models - h < 2) ctx.addIssue({ code: 'custom', path, message: `${models} subset models are too few: ${h} are held out for LDS and at least 2 must be fitted, so give at least ${h + 2} (or a smaller heldOut)` });
+}
+
+/** Datamodels of DM-Direct / DMM inside a comparison; `models` (M) defaults to the training points. */
+export const datamodelOptionsSchema = z
+  .strictObject({ models: z.int().min(5).max(100_000).optional(), ...datamodelFields })
+  .superRefine((v, ctx) => checkHeldOut(v.models, v.heldOut, ctx, ['models']));
+
+export const estimateDatamodelsParams = z
+  .strictObject({
+    ...recipeFields,
+    /** Subset models to train (M), held-out ones included. */
+    models: z.int().min(5).max(100_000),
+    ...datamodelFields,
+    /** Optional: also report the LDS over this forget set's points and the precomputation cost relative to its retain set. */
+    forget: forgetSetSourceSchema.optional(),
+  })
+  .superRefine((v, ctx) => checkHeldOut(v.models, v.heldOut, ctx, ['models']));
+
+const unlearnerFields = {
   ...recipeFields,
+  /** Originals (and oracles per role) in the ensemble. */
   n: ensembleSize,
   groupSize: z.int().positive().optional(),
   forget: forgetSetSourceSchema,
-  methods: z.array(methodChoiceSchema).min(1),
+  /** Method ids; `{ id, options }` is also taken, its options merged into `settings` of the method's block. */
+  methods: z.array(methodEntrySchema).min(1).max(METHOD_IDS.length),
+  unlearnPreset: unlearnPresetSchema.default('workbench'),
+  settings: settingsOverridesSchema.default({}),
+  /** Budgets in epochs per method, replacing the preset's, e.g. `{ om: [5, 10, 20] }`. */
+  budgets: z.partialRecord(methodIdSchema, budgetListSchema).default({}),
+  /** For dm-direct / dmm. */
+  datamodels: datamodelOptionsSchema.optional(),
+};
+
+interface UnlearnerFieldsOut {
+  methods: UnlearnMethodId[];
+  unlearnPreset: (typeof UNLEARN_PRESET_NAMES)[number];
+  settings: Partial<Record<SettingsBlock, Record<string, unknown>>>;
+  budgets: Partial<Record<UnlearnMethodId, number[]>>;
+}
+
+/** The checks that relate fields: unique methods, budgets only for methods that run and train, settings against the preset. */
+function checkUnlearners(v: UnlearnerFieldsOut, ctx: z.core.$RefinementCtx): void {
+  v.methods.forEach((m, i) => {
+    if (m === 'dmm-trak') ctx.addIssue({ code: 'custom', path: ['methods', i], message: 'dmm-trak: TRAK datamodels are not implemented yet; use dmm' });
+    if (v.methods.indexOf(m) !== i) ctx.addIssue({ code: 'custom', path: ['methods', i], message: `"${m}" is listed twice` });
+  });
+  for (const [m, list] of Object.entries(v.budgets) as Array<[UnlearnMethodId, number[] | undefined]>) {
+    if (!v.methods.includes(m)) ctx.addIssue({ code: 'custom', path: ['budgets', m], message: `"${m}" is not among the methods` });
+    else if (NO_BUDGET_METHODS.includes(m)) ctx.addIssue({ code: 'custom', path: ['budgets', m], message: `${m} trains no epochs of its own, so it takes no budgets` });
+    else if (list && new Set(list).size !== list.length) ctx.addIssue({ code: 'custom', path: ['budgets', m], message: 'budgets must differ from each other' });
+  }
+  const base = UNLEARN_PRESETS[v.unlearnPreset];
+  const merged: Record<string, unknown> = {};
+  let unknownField = false;
+  for (const block of SETTINGS_BLOCKS) {
+    const o = v.settings[block] ?? {};
+    const known = Object.keys((methodSettingsSchema.shape[block] as z.ZodObject).shape);
+    for (const f of Object.keys(o)) {
+      if (!known.includes(f)) {
+        unknownField = true;
+        ctx.addIssue({ code: 'custom', path: ['settings', block, f], message: `${block} has no setting "${f}" (known: ${known.join(', ')})` });
+      }
+    }
+    merged[block] = { ...base[block], ...o };
+  }
+  if (unknownField) return;
+  const r = methodSettingsSchema.safeParse(merged);
+  if (!r.success) {
+    for (const i of r.error.issues) ctx.addIssue({ code: 'custom', path: ['settings', ...i.path], message: i.message });
+    return;
+  }
+  for (const block of SETTINGS_BLOCKS) {
+    const b = r.data[block].budgets;
+    if (b.some((x, i) => i > 0 && x <= b[i - 1])) ctx.addIssue({ code: 'custom', path: ['settings', block, 'budgets'], message: `must be strictly ascending, got [${b.join(', ')}]` });
+  }
+}
+
+export const runUnlearnersParams = z.strictObject(unlearnerFields).transform(normalizeMethods).superRefine(checkUnlearners);
+
+export const compareParams = z
+  .strictObject({
+    ...unlearnerFields,
+    klom: klomOptionsSchema.default({ binning: 'reference', direction: 'unlearned-oracle' }),
+    /** The recipe preset's name, for provenance. */
+    preset: z.string().optional(),
+  })
+  .transform(normalizeMethods)
+  .superRefine(checkUnlearners);
+
+const accuracyBySplitSchema = z.object({ forget: maybeNumber, retain: maybeNumber, validation: maybeNumber });
+const klomSplitSchema = z.object({ n: z.int(), p95: maybeNumber, p99: maybeNumber, mean: maybeNumber });
+const lossTraceSchema = z.array(z.object({ epoch: z.int(), phase: z.string(), loss: maybeNumber }));
+
+export const datamodelInfoSchema = z.object({
+  key: z.string(),
+  estimator: z.string(),
+  /** Subset models in all (M) and those fitted on. */
+  m: z.int(),
+  mFit: z.int(),
+  lambda: maybeNumber,
+  /** Mean Spearman LDS over every target, and over the forget set's points. */
+  lds: maybeNumber,
+  ldsForget: maybeNumber,
+  /** Calibration slope of actual on predicted margins (1 = right scale). */
+  slope: maybeNumber,
+  /** One-off precomputation, in retrainings of one model on R, and in seconds. */
+  precomputeCost: maybeNumber,
+  precomputeSeconds: maybeNumber,
 });
-export const compareParams = z.strictObject({
-  ...recipeFields,
-  n: ensembleSize,
-  groupSize: z.int().positive().optional(),
-  forget: forgetSetSourceSchema,
-  methods: z.array(methodChoiceSchema).min(1),
-  klom: klomOptionsSchema.default({ binning: 'reference', direction: 'unlearned-oracle' }),
+
+export const COMPARE_ROW_KINDS = ['reference', 'unlearner'] as const;
+/** One row of the comparison: a method at one budget, or a reference row. */
+export const compareRowSchema = z.object({
+  /** `<method>@<epochs>`: unique within a comparison. */
+  id: z.string(),
+  /** A method id, or `do-nothing` / `noise-floor`. */
+  method: z.string(),
+  kind: z.enum(COMPARE_ROW_KINDS),
+  label: z.string(),
+  /** Budget: epochs of unlearning and the optimiser steps they took (per model). */
+  epochs: z.int(),
+  steps: z.int(),
+  /** Fraction of retraining one model on R (SPEC §3); the noise floor (= Retrain) is 1. */
+  cost: z.number(),
+  /** Examples processed per model (forward+backward 1, forward-only 1/3). */
+  costExamples: z.number(),
+  /** OM: the oracle retrainings its targets presuppose, per model; null otherwise. */
+  presupposedRetrainings: z.int().nullable(),
+  /** OM: the ensemble its targets came from. */
+  targetsFrom: z.string().nullable(),
+  nUnlearned: z.int(),
+  nOracle: z.int(),
+  forget: klomSplitSchema,
+  retain: klomSplitSchema,
+  validation: klomSplitSchema,
+  /** Averages over the three splits: avg p99 is the headline. */
+  headline: z.object({ p99: maybeNumber, p95: maybeNumber }),
+  /** Mean accuracy of the unlearned models on F / R / V. */
+  accuracy: accuracyBySplitSchema,
+  diverged: z.boolean(),
+  /** Which models diverged and at which (0-based) epoch (null: non-finite outputs only). */
+  divergedModels: z.array(z.object({ model: z.int(), epoch: z.int().nullable() })),
+  /** DM-Direct / DMM: the datamodels used (LDS, M, precomputation cost); null otherwise. */
+  datamodel: datamodelInfoSchema.nullable(),
+  lossTrace: lossTraceSchema,
+  /** Per-point KLoM file in the artifact (float64 [P]). */
+  klomFile: z.string(),
+  seconds: maybeNumber,
 });
-export const pendingModuleResult = z.looseObject({ key: z.string(), dir: z.string() });
+export type CompareRowResult = z.infer<typeof compareRowSchema>;
+
+export const compareResult = z.object({
+  key: z.string(),
+  dir: z.string(),
+  cached: z.boolean(),
+  forgetSet: z.string(),
+  forgetSize: z.int(),
+  /** Models per ensemble (N). */
+  n: z.int(),
+  backend: z.string(),
+  /** Seed ranges, e.g. "0..99". */
+  seeds: z.object({ originals: z.string(), oracles: z.string(), floor: z.string() }),
+  /** The recipe preset's name, when given. */
+  preset: z.string().nullable(),
+  unlearnPreset: unlearnPresetSchema,
+  /** The method settings used (preset + overrides). */
+  settings: z.record(z.string(), z.unknown()),
+  originalsAccuracy: z.object({ train: maybeNumber, val: maybeNumber }),
+  doNothing: compareRowSchema,
+  noiseFloor: compareRowSchema,
+  /** Every method × budget, in the order of `methods`, budgets ascending. */
+  rows: z.array(compareRowSchema),
+  datamodels: datamodelInfoSchema.nullable(),
+  /** Wall time per phase. */
+  seconds: z.record(z.string(), maybeNumber),
+  /** Absolute paths of the exports in the artifact. */
+  files: z.object({ summaryJson: z.string(), summaryCsv: z.string(), figure2Csv: z.string(), figure2Json: z.string() }),
+});
+
+export const estimateDatamodelsResult = z.object({
+  key: z.string(),
+  dir: z.string(),
+  cached: z.boolean(),
+  backend: z.string(),
+  estimator: z.enum(DATAMODEL_ESTIMATORS),
+  m: z.int(),
+  mFit: z.int(),
+  heldOut: z.int(),
+  alpha: z.number(),
+  lambda: maybeNumber,
+  lambdaSearch: z.array(z.object({ lambda: z.number(), lds: maybeNumber })),
+  /** Held-out quality: mean Spearman LDS over every target, training and validation targets, and the calibration slope. */
+  lds: maybeNumber,
+  ldsTrain: maybeNumber,
+  ldsVal: maybeNumber,
+  /** Over the forget set's points; null without `forget`. */
+  ldsForget: maybeNumber,
+  slope: maybeNumber,
+  subsetTrainAccuracy: maybeNumber,
+  subsetValAccuracy: maybeNumber,
+  /** Examples processed training the subset models, and that in retrainings of one model (on R with `forget`, else on every training point). */
+  precomputeExamples: z.number(),
+  precomputeCost: maybeNumber,
+  seconds: z.object({ training: maybeNumber, fit: maybeNumber }),
+  /** [n_train × P × C] float32, P = train + validation points. */
+  betaShape: z.array(z.int()),
+});
+
+const unlearnedModelSchema = z.object({
+  /** Row in the originals ensemble. */
+  model: z.int(),
+  seed: z.int(),
+  accuracy: accuracyBySplitSchema,
+  /** 0-based epoch where the model's loss, weights or outputs became non-finite, else null. */
+  divergedAtEpoch: z.int().nullable(),
+});
+export const runUnlearnersResult = z.object({
+  key: z.string(),
+  dir: z.string(),
+  cached: z.boolean(),
+  backend: z.string(),
+  forgetSet: z.string(),
+  forgetSize: z.int(),
+  n: z.int(),
+  unlearnPreset: unlearnPresetSchema,
+  settings: z.record(z.string(), z.unknown()),
+  originals: z.object({ key: z.string(), seeds: z.array(z.int()), accuracy: accuracyBySplitSchema }),
+  datamodels: datamodelInfoSchema.nullable(),
+  methods: z.array(
+    z.object({
+      method: methodIdSchema,
+      label: z.string(),
+      presupposedRetrainings: z.int().nullable(),
+      seconds: maybeNumber,
+      budgets: z.array(
+        z.object({
+          epochs: z.int(),
+          steps: z.int(),
+          cost: z.number(),
+          costExamples: z.number(),
+          /** Mean over models. */
+          accuracy: accuracyBySplitSchema,
+          diverged: z.boolean(),
+          lossTrace: lossTraceSchema,
+          /** Margins of the unlearned models, float32 [N × P], in the artifact. */
+          marginsFile: z.string(),
+          models: z.array(unlearnedModelSchema),
+        }),
+      ),
+    }),
+  ),
+});
+
+/** A comparison: its key, or the absolute path of its folder in the store. */
+const comparisonRefSchema = z.union([keySchema, absolutePath('comparison')], { error: 'must be a comparison key or the absolute path of its folder' });
+/** A row of a comparison: method (or `do-nothing` / `noise-floor`) and budget in epochs (optional when the method has one row). */
+const comparisonRowRefFields = {
+  store: storeSchema,
+  comparison: comparisonRefSchema,
+  method: z.string().regex(/^[a-z][a-z0-9-]{0,63}$/, 'must be a method id such as "om", or "do-nothing" / "noise-floor"'),
+  budget: z.int().nonnegative().optional(),
+};
+/** Codes of `split` in perPointKlom. */
+export const POINT_SPLITS = ['forget', 'retain', 'validation'] as const;
+
+export const perPointKlomParams = z.strictObject(comparisonRowRefFields);
+export const perPointKlomResult = z.object({
+  comparison: z.string(),
+  dir: z.string(),
+  row: compareRowSchema,
+  /** P = nTrain + nVal points: [training points…, validation points…]. */
+  points: z.int(),
+  nTrain: z.int(),
+  nVal: z.int(),
+  /** Base64 of P float64 per-point KLoM values. */
+  klom: z.base64(),
+  /** Base64 of P uint8 split codes: index into POINT_SPLITS (0 forget, 1 retain, 2 validation). */
+  split: z.base64(),
+  /** Training indices of the forget set. */
+  forget: z.array(z.int()),
+});
+
+export const pointMarginsParams = z.strictObject({ ...comparisonRowRefFields, point: z.int().nonnegative() });
+export const pointMarginsResult = z.object({
+  comparison: z.string(),
+  method: z.string(),
+  epochs: z.int(),
+  point: z.int(),
+  split: z.enum(POINT_SPLITS),
+  klom: maybeNumber,
+  /** Base64 of float32 margins of this point under each unlearned model (N) and each evaluation oracle; non-finite for diverged models. */
+  unlearned: z.base64(),
+  oracle: z.base64(),
+  nUnlearned: z.int(),
+  nOracle: z.int(),
+  /** Models whose margins KLoM replaced (diverged), by row. */
+  unlearnedDiverged: z.array(z.int()),
+  oracleDiverged: z.array(z.int()),
+});
 
 // ---------------------------------------------------------------------------------------------
 // Notifications (engine → host)

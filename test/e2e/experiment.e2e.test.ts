@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
-import { notification, openWorkbench, runCommand, screenshot, waitFor, type Workbench } from './harness';
+import { notification, openWorkbench, runCommand, screenshot, waitFor, webviewFrame, type Workbench } from './harness';
 
 let wb: Workbench;
 
@@ -48,4 +48,33 @@ test('Train Originals and Train Oracles run as jobs with progress and store the 
   await notification(wb.page, /oracles-floor of e2e: 4 models/, 300_000);
   await screenshot(wb.page, 'train-ensembles');
   assert.ok(existsSync(join(wb.workspace, '.unlearn', 'ensembles')));
+});
+
+test('Mark Forget Set: points picked by hand in the image grid are saved and join the experiment', async () => {
+  await runCommand(wb.page, 'Unlearn: Mark Forget Set');
+  const frame = await webviewFrame(wb.page, 'canvas.grid-canvas');
+  await waitFor(async () => /of 1000 shown/.test((await frame.locator('#count').textContent()) ?? ''), 60_000, () => 'the grid did not load the 1,000 training points');
+  await wb.page.waitForTimeout(500);
+  await frame.locator('canvas.grid-canvas').click({ position: { x: 4 + 28, y: 4 + 28 } });
+  await frame.locator('canvas.grid-canvas').click({ position: { x: 4 + 3 * 60 + 28, y: 4 + 28 }, modifiers: ['Shift'] });
+  await waitFor(async () => /^4 selected/.test((await frame.locator('#count').textContent()) ?? ''), 10_000, () => 'shift-click did not select points 0..3');
+  await frame.locator('#set-name input').fill('hand picked');
+  await frame.locator('#save').click();
+  const file = join(wb.workspace, 'forget-sets', 'hand-picked.forget.json');
+  await waitFor(async () => existsSync(file), 30_000, () => 'hand-picked.forget.json was not written');
+  await screenshot(wb.page, 'forget-set-panel');
+  const set = JSON.parse(readFileSync(file, 'utf8')) as { indices: number[]; kind: string };
+  assert.deepEqual(set.indices, [0, 1, 2, 3]);
+  assert.equal(set.kind, 'manual');
+  const e = JSON.parse(readFileSync(join(wb.workspace, 'e2e.experiment.json'), 'utf8')) as { forgetSets: string[] };
+  assert.equal(e.forgetSets[0], 'forget-sets/hand-picked.forget.json');
+});
+
+test('Run Linear Study shows the four convergence curves', async () => {
+  await runCommand(wb.page, 'Unlearn: Run Linear Study');
+  const frame = await webviewFrame(wb.page, '#run');
+  await frame.locator('#run').click();
+  await waitFor(async () => /OM/.test((await frame.locator('body').innerText()) ?? '') && (await frame.locator('canvas').count()) > 0, 120_000, () => 'no study result shown');
+  await wb.page.waitForTimeout(1000);
+  await screenshot(wb.page, 'linear-panel');
 });

@@ -27,7 +27,7 @@ test('engineInfo answers without loading TensorFlow.js, and reports the backend 
   assert.equal(info.protocolVersion, 1);
   assert.equal(info.backend, null);
   assert.ok(info.capabilities.includes('unlearn/train'));
-  assert.ok(!info.capabilities.includes('unlearn/compare'), 'compare is not wired in this build');
+  for (const m of ['estimateDatamodels', 'runUnlearners', 'compare']) assert.ok(info.capabilities.includes(`unlearn/${m}`), `${m} is wired in this build`);
   const withBackend = await client.request('engineInfo', { initBackend: true });
   assert.ok(withBackend.backend && ['tensorflow', 'wasm', 'cpu'].includes(withBackend.backend.name));
   assert.equal(withBackend.pid, client.pid);
@@ -156,11 +156,11 @@ test('listJobs and jobResult report finished jobs with their results', async () 
   await rejectsWith(client.request('jobResult', { jobId: 'nope-1' }), 'unknown-job', /no job "nope-1"/);
 });
 
-test('datamodels, unlearners and compare are declared but not available in this engine version', async () => {
+test('datamodel, unlearner and comparison params are checked before a job is queued', async () => {
   const recipe = { store, ...TINY };
-  await rejectsWith(client.runJob('estimateDatamodels', { ...recipe, models: 4 }), 'not-available', /unlearn\/estimateDatamodels is not available in this engine version/);
-  await rejectsWith(client.runJob('runUnlearners', { ...recipe, n: 2, forget: { set: forgetSet }, methods: [{ id: 'om' }] }), 'not-available');
-  await rejectsWith(client.runJob('compare', { ...recipe, n: 2, forget: { set: forgetSet }, methods: [{ id: 'om' }] }), 'not-available');
+  await rejectsWith(client.runJob('estimateDatamodels', { ...recipe, models: 8 }), 'invalid-params', /models: 8 subset models are too few: 10 are held out/);
+  await rejectsWith(client.sendRaw('unlearn/runUnlearners', { ...recipe, n: 2, forget: { set: forgetSet }, methods: [{ id: 'forget-all' }] }), 'invalid-params', /methods\[0\]: unknown method "forget-all"/);
+  await rejectsWith(client.runJob('compare', { ...recipe, n: 2, forget: { set: forgetSet }, methods: ['om', 'om'] }), 'invalid-params', /methods\[1\]: "om" is listed twice/);
 });
 
 test('shutdown stops the engine for good: no restart, and later requests say so', async () => {

@@ -32,6 +32,7 @@ import {
   type RequestName,
   type RequestResult,
 } from '../../protocol';
+import { perPointKlom, pointMargins } from './comparisons';
 import { runLinearStudyInWorker } from './linear-worker';
 import { optionalJobRunner } from './optional';
 import type { JobContext, JobSpec } from './queue';
@@ -141,6 +142,14 @@ export function requestHandlers(env: HandlerEnv): RequestHandlers {
         files[name] = readFileSync(file, 'utf8');
       }
       return { dir: store.dir(p.kind, p.key), manifest, arrays, files };
+    },
+
+    async perPointKlom(p) {
+      return perPointKlom(p);
+    },
+
+    async pointMargins(p) {
+      return pointMargins(p);
     },
 
     async listResults(p) {
@@ -382,19 +391,19 @@ export function jobFactories(env: HandlerEnv): JobFactories {
       };
     },
 
-    estimateDatamodels: (p) => optionalJob('estimateDatamodels', p),
-    runUnlearners: (p) => optionalJob('runUnlearners', p),
-    compare: (p) => optionalJob('compare', p),
+    estimateDatamodels: (p) => optionalJob('estimateDatamodels', p, `datamodels M=${p.models} (${p.estimator}): ${modelLabel(p.model)} on ${datasetLabel(p.dataset)}`),
+    runUnlearners: (p) => optionalJob('runUnlearners', p, `unlearn ${p.methods.join(', ')} on ${p.n} originals: ${modelLabel(p.model)} on ${datasetLabel(p.dataset)}`),
+    compare: (p) => optionalJob('compare', p, `compare ${p.methods.join(', ')} N=${p.n}: ${modelLabel(p.model)} on ${datasetLabel(p.dataset)}`),
   };
 }
 
-function optionalJob<N extends 'estimateDatamodels' | 'runUnlearners' | 'compare'>(name: N, p: ParsedJobParams<N>): JobSpec {
+function optionalJob<N extends 'estimateDatamodels' | 'runUnlearners' | 'compare'>(name: N, p: ParsedJobParams<N>, label: string): JobSpec {
   const runner = optionalJobRunner(name);
   if (!runner) {
     throw new UnlearnErrorLike('not-available', `unlearn/${name} is not available in this engine version (${ENGINE_VERSION}): its module is not part of this build yet`);
   }
   const store = openStore(p.store, 'write');
-  return { method: `unlearn/${name}`, label: name, run: (ctx) => runner(p, store, ctx) };
+  return { method: `unlearn/${name}`, label, run: (ctx) => runner(p, store, ctx) };
 }
 
 function loading(ctx: JobContext): void {

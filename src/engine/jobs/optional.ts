@@ -1,13 +1,12 @@
 /**
- * Jobs whose engine modules are still being written (datamodels in src/engine/attribution,
- * unlearners in src/engine/unlearn, comparisons in src/engine/recipes/compare.ts). Their RPC
- * methods exist in the protocol already, so the host can be built against them; until a runner
- * is registered here, a call is refused with `not-available` instead of an unknown-method error.
+ * Jobs whose engine modules may be absent from a build: datamodels (src/engine/attribution),
+ * unlearners (src/engine/unlearn) and comparisons (src/engine/recipes/compare.ts). Each method
+ * is available when a runner is registered here; engineInfo's capabilities list is built from
+ * `availableOptionalJobs()`, and a method without a runner is refused with `not-available`
+ * instead of an unknown-method error.
  *
- * TODO(wiring): when a module lands, register its runner below, e.g.
- *   runners.compare = async (p, store, ctx) => { const { compare } = await import('../recipes/compare'); … };
- * mapping params → the module's request, `ctx.signal`/`ctx.progress` → its options, and its result
- * → the protocol's result schema (tighten that schema in src/protocol/schemas.ts at the same time).
+ * The runners live in ./unlearners.ts, loaded on first use: it pulls in TensorFlow.js, which
+ * requests that need no training never load.
  */
 import type { Store } from '../store/store';
 import type { ParsedJobParams } from '../../protocol';
@@ -16,7 +15,15 @@ import type { JobContext } from './queue';
 export type OptionalJobName = 'estimateDatamodels' | 'runUnlearners' | 'compare';
 export type OptionalJobRunner<N extends OptionalJobName> = (params: ParsedJobParams<N>, store: Store, ctx: JobContext) => Promise<unknown>;
 
-const runners: { [N in OptionalJobName]?: OptionalJobRunner<N> } = {};
+type UnlearnersModule = typeof import('./unlearners.js');
+let unlearners: Promise<UnlearnersModule> | undefined;
+const load = (): Promise<UnlearnersModule> => (unlearners ??= import('./unlearners.js'));
+
+const runners: { [N in OptionalJobName]?: OptionalJobRunner<N> } = {
+  estimateDatamodels: async (p, store, ctx) => (await load()).estimateDatamodelsJob(p, store, ctx),
+  runUnlearners: async (p, store, ctx) => (await load()).runUnlearnersJob(p, store, ctx),
+  compare: async (p, store, ctx) => (await load()).compareJob(p, store, ctx),
+};
 
 export function optionalJobRunner<N extends OptionalJobName>(name: N): OptionalJobRunner<N> | undefined {
   return runners[name] as OptionalJobRunner<N> | undefined;

@@ -3,8 +3,9 @@
  * N originals at several budgets, each scored per point with KLoM against the N evaluation
  * oracles, beside the "do nothing" and "oracle noise floor" rows. Datamodel-based methods
  * reuse (or first compute) the datamodels of the recipe; their LDS and M go with their rows.
- * Stored as one artifact of kind `comparisons`: per-point KLoM per method × budget, summary
- * JSON and CSV, and a plot-ready cost vs average-p99 table.
+ * Stored as one artifact of kind `comparisons`: per-point KLoM per method × budget, the
+ * unlearned models' margins beside it (margins/…, for per-point views), the forget set's indices,
+ * summary JSON and CSV, and a plot-ready cost vs average-p99 table.
  */
 import { buildDatamodels, readBeta, readLdsPerTarget, type DatamodelProgress, type DatamodelRequest, type DatamodelResult } from '../attribution/datamodels';
 import { sumRows } from '../attribution/estimators';
@@ -108,6 +109,11 @@ export interface CompareResult {
 
 export type CompareProgress = TrainProgress & { phase: string; modelsDone: number; modelsTotal: number };
 
+/** The forget set's training indices (int32), stored beside the per-point files. */
+export const COMPARISON_FORGET_FILE = 'forget.npy';
+/** Margins [N × P] float32 of a trained or predicted row's unlearned models, beside its per-point KLoM file. */
+export const marginsFileOf = (klomFile: string): string => klomFile.replace(/^klom\//, 'margins/');
+
 const range = (s: number[]) => (s.length === 0 ? '' : `${s[0]}..${s[s.length - 1]}`);
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
 
@@ -117,7 +123,7 @@ function readEnsembleLogits(store: Store, key: string): { data: Float32Array; N:
 }
 
 /** Rows [N × P × C] → the training points only, [rows × nTrain × C]. */
-function trainSlice(logits: Float32Array, rows: number[], P: number, nTrain: number, C: number): Float32Array {
+export function trainSlice(logits: Float32Array, rows: number[], P: number, nTrain: number, C: number): Float32Array {
   const out = new Float32Array(rows.length * nTrain * C);
   rows.forEach((r, k) => out.set(logits.subarray(r * P * C, (r * P + nTrain) * C), k * nTrain * C));
   return out;
@@ -264,6 +270,7 @@ export async function compareUnlearners(
       const r = score(sc.margins, bad);
       const file = 'klom/dm-direct.npy';
       arrays[file] = { dtype: 'float64', shape: [P], data: r.values };
+      arrays[marginsFileOf(file)] = { dtype: 'float32', shape: [N, P], data: sc.margins };
       rows.push({
         method,
         label,
@@ -319,6 +326,7 @@ export async function compareUnlearners(
       const r = score(b.margins, b.divergedAtEpoch);
       const file = `klom/${method}-e${b.epochs}.npy`;
       arrays[file] = { dtype: 'float64', shape: [P], data: r.values };
+      arrays[marginsFileOf(file)] = { dtype: 'float32', shape: [N, P], data: b.margins };
       const divergedModels = b.divergedAtEpoch.flatMap((d, i) => (d !== null ? [{ model: i, epoch: d }] : []));
       rows.push({
         method,
@@ -360,10 +368,19 @@ export async function compareUnlearners(
     datamodels: dmInfo,
     seconds,
   };
+  arrays[COMPARISON_FORGET_FILE] = { dtype: 'int32', shape: [forget.length], data: forget };
   store.write(
     COMPARISONS_KIND,
     key,
-    { forgetSet: req.forgetSet.name, datasetId: ds.id, references: refs.key, datamodels: dm?.key ?? null, result },
+    {
+      forgetSet: req.forgetSet.name,
+      datasetId: ds.id,
+      references: refs.key,
+      datamodels: dm?.key ?? null,
+      ensembles: { originals: originals.key, oracles: refs.ensembles.oracles.key, 'oracles-floor': refs.ensembles['oracles-floor'].key },
+      points: { train: nT, val: nV },
+      result,
+    },
     arrays,
     { 'summary.json': `${JSON.stringify(result, null, 2)}\n`, 'summary.csv': compareCsv(result), 'figure2.csv': figure2Csv(result), 'figure2.json': `${JSON.stringify(figure2Points(result), null, 2)}\n` },
   );
