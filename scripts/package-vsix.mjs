@@ -7,4 +7,4 @@ const out = process.argv[2] ?? 'dist-vsix/unlearning-workbench.vsix';
 rmSync('dist', { recursive: true, force: true });
 execFileSync(process.execPath, ['esbuild.mjs', '--production'], { stdio: 'inherit' });
 mkdirSync('dist-vsix', { recursive: true });
-execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--out', out], { stdio: 'inherit' });
+execFileSync(process.execPath, ['node_modules/@vscode/vsce/vsce', 'package', '--no-dependencies', '--allow-missing-repository', '--no-rewrite-relative-links', '--out', out], { stdio: 'inherit' });

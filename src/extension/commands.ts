@@ -170,6 +170,8 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
       n: r.n,
       forget: { file },
       methods: e.methods,
+      ...(e.datamodels && { datamodels: e.datamodels }),
+      preset: e.preset,
     });
     if (res) {
       await vscode.commands.executeCommand('unlearn.openResults', res);

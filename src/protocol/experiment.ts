@@ -26,6 +26,13 @@ export const experimentSchema = z.strictObject({
   n: z.int().min(1).max(10_000).optional().describe('Models per ensemble (originals, oracles, noise-floor oracles). Results use N ≥ 80.'),
   forgetSets: z.array(z.string()).default([]).describe('Forget-set files (*.forget.json), relative to the workspace.'),
   methods: z.array(z.enum(METHOD_NAMES)).default(['gd', 'ga', 'scrub', 'om', 'dmm']).describe('Unlearners to compare.'),
+  datamodels: z
+    .strictObject({
+      models: z.int().min(12).max(100_000).optional().describe('Subset models M (default: as many as training points). Print LDS beside every datamodel result: small M gives weak datamodels.'),
+      estimator: z.enum(['ridge', 'diff-means']).optional(),
+    })
+    .optional()
+    .describe('Datamodel estimation for DM-Direct and DMM.'),
 });
 export type Experiment = z.infer<typeof experimentSchema>;
 export type ExperimentInput = z.input<typeof experimentSchema>;

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { notification, openWorkbench, runCommand, screenshot, waitFor, webviewFrame, type Workbench } from './harness';
@@ -77,4 +77,24 @@ test('Run Linear Study shows the four convergence curves', async () => {
   await waitFor(async () => /OM/.test((await frame.locator('body').innerText()) ?? '') && (await frame.locator('canvas').count()) > 0, 120_000, () => 'no study result shown');
   await wb.page.waitForTimeout(1000);
   await screenshot(wb.page, 'linear-panel');
+});
+
+test('Compare Unlearners (GD, OM per-model, DMM) opens the cost-vs-KLoM panel; a row drills down to per-point KLoM', async () => {
+  // A tiny comparison: three unlearners, 24 datamodel subset models.
+  const file = join(wb.workspace, 'e2e.experiment.json');
+  const e = JSON.parse(readFileSync(file, 'utf8')) as Record<string, unknown>;
+  writeFileSync(file, JSON.stringify({ ...e, methods: ['gd', 'om-pm', 'dmm'], datamodels: { models: 24 } }, null, 2));
+  await runCommand(wb.page, 'Unlearn: Compare Unlearners');
+  const frame = await webviewFrame(wb.page, '#rows tbody tr[data-row]', 600_000);
+  const labels = await frame.locator('#rows tbody tr[data-row] td:first-child').evaluateAll((tds) => tds.map((td) => td.firstChild?.textContent ?? ''));
+  assert.ok(labels.some((l) => /^DMM/.test(l)), `rows: ${labels.join(' | ')}`);
+  assert.ok(labels.some((l) => /^OM/.test(l)) && labels.some((l) => /^GD/.test(l)), `rows: ${labels.join(' | ')}`);
+  assert.ok(labels.some((l) => /do nothing/i.test(l)) && labels.some((l) => /noise floor/i.test(l)), `rows: ${labels.join(' | ')}`);
+  assert.match((await frame.locator('#provenance').textContent()) ?? '', /N = 4/);
+  await screenshot(wb.page, 'compare-panel');
+  await frame.locator('#rows tbody tr[data-row] button.per-point').first().click();
+  const pp = await webviewFrame(wb.page, '#hist-forget', 120_000);
+  await waitFor(async () => ((await pp.locator('#provenance').textContent()) ?? '').includes('N = 4'), 60_000, () => 'the per-point panel did not load');
+  await wb.page.waitForTimeout(1000);
+  await screenshot(wb.page, 'per-point-panel');
 });

@@ -41,7 +41,13 @@ if (!existsSync(chromium)) {
 const vsix = resolve('.tmp/e2e/unlearning-workbench.vsix');
 mkdirSync('.tmp/e2e', { recursive: true });
 step('packaging the extension');
-execFileSync(process.execPath, ['scripts/package-vsix.mjs', vsix], { stdio: 'inherit' });
+try {
+  execFileSync(process.execPath, ['scripts/package-vsix.mjs', vsix], { stdio: 'inherit' });
+} finally {
+  // Packaging rebuilds dist/ for production; the dev build (with source maps) is what
+  // `npm test` expects there, so it is restored whatever happens.
+  process.on('exit', () => execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' }));
+}
 
 const files = readdirSync('test/e2e').filter((f) => f.endsWith('.e2e.test.ts')).map((f) => join('test/e2e', f));
 step(`running ${files.length} suite(s) in code-server ${CODE_SERVER_VERSION}`);
@@ -49,6 +55,4 @@ const r = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-conc
   stdio: 'inherit',
   env: { ...process.env, E2E_NODE24: node24, E2E_CODE_SERVER: codeServer, E2E_VSIX: vsix, E2E_CHROMIUM: chromium },
 });
-// The dev build (with source maps) is what `npm test` expects in dist/.
-execFileSync(process.execPath, ['esbuild.mjs'], { stdio: 'inherit' });
 process.exit(r.status ?? 1);

@@ -19,7 +19,7 @@ import { contentKey } from '../store/hash';
 import type { ArtifactManifest, Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
 import { predictLogits, toDevice } from '../train/predict';
-import { trainEnsemble, type TrainProgress } from '../train/trainer';
+import { TRAINING_REVISION, trainEnsemble, type TrainProgress } from '../train/trainer';
 import { sortedSample } from '../util/rng';
 import { deriveSeed } from '../util/seed';
 import { ENGINE_VERSION } from '../version';
@@ -110,7 +110,7 @@ interface GroupManifest extends ArtifactManifest {
 }
 
 async function trainGroup(req: DatamodelRequest, seeds: number[], alpha: number, backend: string, store: Store, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void }): Promise<string> {
-  const key = contentKey({ kind: SUBSET_MODELS_KIND, dataset: req.dataset.id, model: req.model, config: req.config, seeds, alpha, backend });
+  const key = contentKey({ kind: SUBSET_MODELS_KIND, revision: TRAINING_REVISION, dataset: req.dataset.id, model: req.model, config: req.config, seeds, alpha, backend });
   if (store.has(SUBSET_MODELS_KIND, key)) return key;
   const ds = req.dataset;
   const nT = ds.train.n;
@@ -183,7 +183,7 @@ export async function buildDatamodels(
   const seeds = Array.from({ length: req.m }, (_, i) => s.seedBase + i);
   const groups: number[][] = [];
   for (let i = 0; i < seeds.length; i += s.groupSize) groups.push(seeds.slice(i, i + s.groupSize));
-  const groupKeys = groups.map((g) => contentKey({ kind: SUBSET_MODELS_KIND, dataset: req.dataset.id, model: req.model, config: req.config, seeds: g, alpha: s.alpha, backend }));
+  const groupKeys = groups.map((g) => contentKey({ kind: SUBSET_MODELS_KIND, revision: TRAINING_REVISION, dataset: req.dataset.id, model: req.model, config: req.config, seeds: g, alpha: s.alpha, backend }));
   const key = contentKey({ kind: DATAMODELS_KIND, groups: groupKeys, heldOut: s.heldOut, estimator: s.estimator, lambda: s.lambda, grid: s.estimator === 'ridge' && s.lambda === 'auto' ? s.lambdaGrid : null });
   const existing = store.readManifest<DatamodelManifest>(DATAMODELS_KIND, key);
   if (existing) return { key, dir: store.dir(DATAMODELS_KIND, key), cached: true, manifest: existing };

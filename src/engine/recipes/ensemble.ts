@@ -11,7 +11,7 @@ import type { ModelSpec } from '../models';
 import { contentKey } from '../store/hash';
 import type { ArtifactManifest, Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
-import type { TrainProgress } from '../train/trainer';
+import { TRAINING_REVISION, type TrainProgress } from '../train/trainer';
 import { ENGINE_VERSION } from '../version';
 import { initBackend } from '../backend/select';
 import { trainGroupsInWorkers, workerCount } from '../parallel/pool';
@@ -125,6 +125,7 @@ export async function trainEnsembleArtifact(
   const trainIndices = forget ? retainIndices(req.dataset.train.n, forget.indices) : undefined;
   const key = contentKey({
     kind: ENSEMBLES_KIND,
+    revision: TRAINING_REVISION,
     dataset: req.dataset.id,
     model: req.model,
     config: req.config,

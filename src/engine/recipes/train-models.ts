@@ -12,7 +12,7 @@ import type { NpyArray } from '../store/npy';
 import type { ArtifactManifest, Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
 import { predictLogits, toDevice } from '../train/predict';
-import { trainEnsemble, type TrainProgress } from '../train/trainer';
+import { TRAINING_REVISION, trainEnsemble, type TrainProgress } from '../train/trainer';
 import { ENGINE_VERSION } from '../version';
 
 export const MODELS_KIND = 'models';
@@ -62,6 +62,7 @@ export interface TrainModelsResult {
 export function modelsKey(req: Pick<TrainModelsRequest, 'dataset' | 'model' | 'config' | 'seeds' | 'trainIndices' | 'saveWeights'>, backend: string): string {
   return contentKey({
     kind: MODELS_KIND,
+    revision: TRAINING_REVISION,
     dataset: req.dataset.id,
     model: req.model,
     config: req.config,

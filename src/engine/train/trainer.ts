@@ -10,6 +10,13 @@ import { learningRate, type TrainConfig } from './config';
 import { epochOrder } from './data-order';
 import { createOptimizer, type Optimizer } from './optimizer';
 
+/**
+ * Bumped whenever training changes what a given recipe and seed produce; part of every stored
+ * model's key, so artifacts from an older trainer are retrained rather than mixed in.
+ * 2: short last batches take proportionally shorter steps.
+ */
+export const TRAINING_REVISION = 2;
+
 /** Data that stays on the backend for the whole run. */
 export interface DeviceData {
   /** [n, ...inputShape] */
@@ -150,7 +157,10 @@ export async function trainEnsemble(req: TrainRequest): Promise<TrainResult> {
           let perModel: tf.Tensor1D | undefined;
           const { grads: g } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
             perModel = f(...ps) as tf.Tensor1D;
-            return tf.sum(perModel);
+            // A short last batch takes a proportionally shorter step (its mean loss × b/B), so
+            // every example weighs the same within an epoch: a full-size step on a handful of
+            // points (4 of 900 at batch 128) throws momentum SGD off and the models fit worse.
+            return b === B ? tf.sum(perModel) : tf.mul(tf.sum(perModel), b / B);
           })(names.map((n) => params[n]));
           const gradMap: Params = Object.fromEntries(names.map((n, i) => [n, g[i]]));
           return { grads: gradMap, losses: perModel as tf.Tensor1D, newState: stateOut };
