@@ -178,6 +178,30 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
     }
   };
 
+  const estimateDatamodels = async (arg?: unknown) => {
+    if (!trusted()) return;
+    const p = await pickExperiment(arg);
+    if (!p) return;
+    const e = p.file.experiment;
+    const r = recipe(e);
+    const models = e.datamodels?.models ?? r.dataset.trainSize ?? 1000;
+    const file = e.forgetSets[0] ? resolveInWorkspace(e.forgetSets[0]) : undefined;
+    const res = await runJobWithProgress(host, `datamodels of ${e.name} (M = ${models})`, 'estimateDatamodels', {
+      store: r.store,
+      dataset: r.dataset,
+      model: r.model,
+      config: r.config,
+      models,
+      ...(e.datamodels?.estimator && { estimator: e.datamodels.estimator }),
+      ...(file && { forget: { file } }),
+    });
+    if (!res) return;
+    const f = (x: number | null) => (x === null ? '—' : x.toFixed(3));
+    void vscode.window.showInformationMessage(
+      `Unlearn: ${res.estimator} datamodels of ${e.name}${res.cached ? ' (already stored)' : ''}: M = ${res.m}, LDS ${f(res.lds)} (forget set ${f(res.ldsForget)}). ${res.lds !== null && res.lds < 0.3 ? 'Weak datamodels: DM-Direct and DMM will look like "do nothing"; raise M.' : ''}`,
+    );
+  };
+
   const cancelJob = async () => {
     const active = jobs.active();
     if (active.length === 0) {
@@ -194,6 +218,9 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
     vscode.commands.registerCommand('unlearn.trainOriginals', guard(trainEnsemble(['originals']))),
     vscode.commands.registerCommand('unlearn.trainOracles', guard(trainEnsemble(['oracles', 'oracles-floor']))),
     vscode.commands.registerCommand('unlearn.compareUnlearners', guard(compare)),
+    // Running the unlearners is the comparison: each method at its budgets, scored against the oracles.
+    vscode.commands.registerCommand('unlearn.runUnlearners', guard(compare)),
+    vscode.commands.registerCommand('unlearn.estimateDatamodels', guard(estimateDatamodels)),
     vscode.commands.registerCommand('unlearn.cancelJob', guard(cancelJob)),
     vscode.commands.registerCommand('unlearn.cancelJobItem', guard(async (job?: unknown) => {
       const id = (job as { id?: string } | undefined)?.id;

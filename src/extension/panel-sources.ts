@@ -13,7 +13,7 @@ import type { Experiment } from '../protocol/experiment';
 import type { RunSnapshot } from '../protocol/webview/run';
 import type { EngineHost } from './engine/host';
 import { recipeOf, workspaceRoot } from './experiments';
-import { compareSnapshotFromResult, linearResultToWire, linearSettingsFromForm, type ComparePanelData, type ForgetSetPanelData, type LinearPanelData, type PerPointPanelData, type RunEvent, type RunPanelData } from './panels';
+import { compareSnapshotFromResult, linearResultToWire, provenanceOf, linearSettingsFromForm, type ComparePanelData, type ForgetSetPanelData, type LinearPanelData, type PerPointPanelData, type RunEvent, type RunPanelData } from './panels';
 import { LINEAR_DEFAULTS, type LinearForm } from '../protocol/webview/linear';
 import type { forgetGeneratorSchema } from '../protocol/schemas';
 import type { z } from 'zod';
@@ -220,16 +220,7 @@ export function perPointSource(host: EngineHost, store: string, result: CompareR
       const first = await host.engine.request('datasetSamples', { dataset, offset: 0, limit: 1 });
       const labels = [...(await labelsOf('train')), ...(await labelsOf('validation'))];
       return {
-        provenance: {
-          n: result.n,
-          backend: result.backend,
-          seeds: `originals ${result.seeds.originals}, oracles ${result.seeds.oracles}, floor ${result.seeds.floor}`,
-          preset: result.preset ?? result.unlearnPreset,
-          forgetSet: result.forgetSet,
-          forgetSize: result.forgetSize,
-          lds: result.datamodels?.lds ?? null,
-          m: result.datamodels?.m ?? null,
-        },
+        provenance: provenanceOf(result),
         nTrain,
         nValidation: labels.length - nTrain,
         forget,

@@ -116,7 +116,10 @@ test('compare panel: figure, provenance, sortable table, percentile, exports', {
   assert.ok(String(svg.text).includes('N = 100'), 'the exported figure carries its provenance');
   assert.ok(String(svg.text).includes('GA &lt;b&gt;bold&lt;/b&gt;') || !String(svg.text).includes('<b>'), 'labels escaped in SVG');
   await p.page.locator('#export-png').click();
-  const png = await p.waitForPosted('export', 3);
+  // Encoding a 2× PNG in headless Chromium without a GPU can take seconds on a loaded machine.
+  const png = await p.waitForPosted('export', 3, 30_000).catch(async (e: unknown) => {
+    throw new Error(`${String(e)}; status: ${(await p.page.locator('#status').textContent()) ?? ''}`);
+  });
   assert.equal(png.format, 'png');
   assert.match(String(png.fileName), /-p95\.png$/);
   assert.ok((png.bytes as { length: number }).length > 5000, 'PNG has content');

@@ -7,6 +7,8 @@
 import * as tf from '@tensorflow/tfjs-core';
 // tfjs-core registers no gradients by itself (the @tensorflow/tfjs umbrella would).
 import '@tensorflow/tfjs-core/dist/register_all_gradients';
+// …nor the chained tensor methods (t.reshape(), t.sum(), …) that engine code may call.
+import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 // A named import: the package marks itself side-effect free, and a bare import would be dropped.
 import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';

@@ -31,19 +31,20 @@ export function compareSnapshotFromResult(r: JobResult<'compare'>, title = 'Cost
     divergedModels: x.divergedModels.length,
     datamodel: x.datamodel ? { lds: x.datamodel.lds, ldsForget: x.datamodel.ldsForget, m: x.datamodel.m, estimator: x.datamodel.estimator } : null,
   }));
+  return { title, provenance: provenanceOf(r), rows };
+}
+
+/** What every figure of a comparison shows beside it: N, backend, seeds, preset, LDS and M. */
+export function provenanceOf(r: JobResult<'compare'>): CompareSnapshot['provenance'] {
   return {
-    title,
-    provenance: {
-      n: r.n,
-      backend: r.backend,
-      seeds: `originals ${r.seeds.originals}, oracles ${r.seeds.oracles}, floor ${r.seeds.floor}`,
-      preset: r.preset ?? r.unlearnPreset,
-      forgetSet: r.forgetSet,
-      forgetSize: r.forgetSize,
-      lds: r.datamodels?.lds ?? null,
-      m: r.datamodels?.m ?? null,
-    },
-    rows,
+    n: r.n,
+    backend: r.backend,
+    seeds: `originals ${r.seeds.originals}, oracles ${r.seeds.oracles}, floor ${r.seeds.floor}`,
+    preset: r.preset ?? r.unlearnPreset,
+    forgetSet: r.forgetSet,
+    forgetSize: r.forgetSize,
+    lds: r.datamodels?.lds ?? null,
+    m: r.datamodels?.m ?? null,
   };
 }
 
