@@ -110,12 +110,16 @@ export async function waitFor(check: () => Promise<boolean>, timeoutMs: number, 
  */
 export async function runCommand(page: Page, title: string): Promise<void> {
   for (let attempt = 1; ; attempt++) {
-    await page.keyboard.press('F1');
-    const input = page.locator('.quick-input-widget input');
-    await input.waitFor();
-    await input.fill(`>${title}`);
-    const item = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
     try {
+      // Keyboard focus may sit in a webview's iframe or an editor widget: bring it back to the
+      // workbench itself (the status bar) before asking for the palette.
+      await page.keyboard.press('Escape');
+      await page.locator('.statusbar').click({ position: { x: 2, y: 2 } });
+      await page.keyboard.press('F1');
+      const input = page.locator('.quick-input-widget input');
+      await input.waitFor({ state: 'visible', timeout: 5_000 });
+      await input.fill(`>${title}`);
+      const item = page.locator('.quick-input-list .monaco-list-row', { hasText: title }).first();
       await item.waitFor({ timeout: 10_000 });
       await page.keyboard.press('Enter');
       return;
