@@ -1,3 +1,5 @@
+import type { Dataset } from '../../src/engine/data/dataset';
+
 /** Small seeded synthetic classification data for tests that need no real dataset. */
 export function syntheticData(n: number, d: number, C: number, seed = 1): { x: Float32Array; y: Int32Array } {
   let s = seed >>> 0;
@@ -14,4 +16,21 @@ export function syntheticData(n: number, d: number, C: number, seed = 1): { x: F
     for (let j = 0; j < d; j++) x[i * d + j] = centres[c][j] + (rand() - 0.5) * 1.5;
   }
   return { x, y };
+}
+
+/** A tiny in-memory dataset (d = 6 features, 3 classes) for tests of ensembles and methods. */
+export function syntheticDataset(id: string, nTrain: number, nVal: number): Dataset {
+  const tr = syntheticData(nTrain, 6, 3, 1);
+  const va = syntheticData(nVal, 6, 3, 2);
+  return {
+    id,
+    name: 'synthetic',
+    source: 'test',
+    format: 'npy',
+    inputShape: [6],
+    classNames: ['a', 'b', 'c'],
+    train: { x: tr.x, y: tr.y, n: nTrain },
+    validation: { x: va.x, y: va.y, n: nVal },
+    normalisation: { scale: 1, mean: [0], std: [1] },
+  };
 }

@@ -4,31 +4,14 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
-import type { Dataset } from '../../src/engine/data/dataset';
 import { makeForgetSet } from '../../src/engine/forget/forget-set';
 import { compareUnlearners, meanOracleTargets, type CompareRequest } from '../../src/engine/recipes/compare';
 import { Store } from '../../src/engine/store/store';
 import { parseTrainConfig } from '../../src/engine/train/config';
-import { syntheticData } from '../helpers/synthetic';
-
-function tinyDataset(): Dataset {
-  const tr = syntheticData(40, 6, 3, 1);
-  const va = syntheticData(20, 6, 3, 2);
-  return {
-    id: 'synthetic-cmp',
-    name: 'synthetic',
-    source: 'test',
-    format: 'npy',
-    inputShape: [6],
-    classNames: ['a', 'b', 'c'],
-    train: { x: tr.x, y: tr.y, n: 40 },
-    validation: { x: va.x, y: va.y, n: 20 },
-    normalisation: { scale: 1, mean: [0], std: [1] },
-  };
-}
+import { syntheticDataset } from '../helpers/synthetic';
 
 function request(): CompareRequest {
-  const dataset = tinyDataset();
+  const dataset = syntheticDataset('synthetic-cmp', 40, 20);
   return {
     dataset,
     model: { kind: 'mlp', hidden: [8] },

@@ -5,28 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
 import { buildDatamodels, DATAMODELS_KIND, readBeta, subsetMask, SUBSET_MODELS_KIND } from '../../src/engine/attribution/datamodels';
-import type { Dataset } from '../../src/engine/data/dataset';
 import { Store } from '../../src/engine/store/store';
 import { parseTrainConfig } from '../../src/engine/train/config';
-import { syntheticData } from '../helpers/synthetic';
+import { syntheticDataset } from '../helpers/synthetic';
 
-export function tinyDataset(): Dataset {
-  const tr = syntheticData(40, 6, 3, 1);
-  const va = syntheticData(20, 6, 3, 2);
-  return {
-    id: 'synthetic-dm',
-    name: 'synthetic',
-    source: 'test',
-    format: 'npy',
-    inputShape: [6],
-    classNames: ['a', 'b', 'c'],
-    train: { x: tr.x, y: tr.y, n: 40 },
-    validation: { x: va.x, y: va.y, n: 20 },
-    normalisation: { scale: 1, mean: [0], std: [1] },
-  };
-}
-
-const req = () => ({ dataset: tinyDataset(), model: { kind: 'mlp' as const, hidden: [8] }, config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }), m: 24, heldOut: 6, groupSize: 8 });
+const req = () => ({ dataset: syntheticDataset('synthetic-dm', 40, 20), model: { kind: 'mlp' as const, hidden: [8] }, config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }), m: 24, heldOut: 6, groupSize: 8 });
 
 test('subset masks: α·n points drawn from the seed', () => {
   const a = subsetMask(3, 40, 0.5);

@@ -4,31 +4,14 @@ import { mkdtempSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
-import type { Dataset } from '../../src/engine/data/dataset';
 import { ENSEMBLES_KIND, readEnsembleMargins, trainEnsembleArtifact, type EnsembleRequest } from '../../src/engine/recipes/ensemble';
 import { MODELS_KIND } from '../../src/engine/recipes/train-models';
 import { Store } from '../../src/engine/store/store';
 import { parseTrainConfig } from '../../src/engine/train/config';
-import { syntheticData } from '../helpers/synthetic';
-
-function tinyDataset(): Dataset {
-  const tr = syntheticData(60, 6, 3, 1);
-  const va = syntheticData(30, 6, 3, 2);
-  return {
-    id: 'synthetic-test',
-    name: 'synthetic',
-    source: 'test',
-    format: 'npy',
-    inputShape: [6],
-    classNames: ['a', 'b', 'c'],
-    train: { x: tr.x, y: tr.y, n: 60 },
-    validation: { x: va.x, y: va.y, n: 30 },
-    normalisation: { scale: 1, mean: [0], std: [1] },
-  };
-}
+import { syntheticDataset } from '../helpers/synthetic';
 
 const base = (): EnsembleRequest => ({
-  dataset: tinyDataset(),
+  dataset: syntheticDataset('synthetic-test', 60, 30),
   model: { kind: 'mlp', hidden: [8] },
   config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }),
   role: 'originals',
