@@ -65,15 +65,21 @@ function forgetMask(nTrain: number, forget: ArrayLike<number>): Uint8Array {
   return mask;
 }
 
+/** R = S \ F: every training index not in the forget set, ascending. */
+export function retainSet(nTrain: number, forget: ArrayLike<number>): Int32Array {
+  const mask = forgetMask(nTrain, forget);
+  const retain = new Int32Array(nTrain - forget.length);
+  let k = 0;
+  for (let i = 0; i < nTrain; i++) if (!mask[i]) retain[k++] = i;
+  return retain;
+}
+
 /**
  * The retain points that are scored, ascending: all of R when |R| ≤ limit, else a seeded
  * sample of `limit` of them (the same for every method given the same seed).
  */
 export function retainIndices(nTrain: number, forget: ArrayLike<number>, limit = DEFAULT_RETAIN_LIMIT, seed = DEFAULT_RETAIN_SEED): Int32Array {
-  const mask = forgetMask(nTrain, forget);
-  const retain = new Int32Array(nTrain - forget.length);
-  let k = 0;
-  for (let i = 0; i < nTrain; i++) if (!mask[i]) retain[k++] = i;
+  const retain = retainSet(nTrain, forget);
   if (retain.length <= limit) return retain;
   const pick = new Rng(seed).sampleWithoutReplacement(retain.length, limit).sort();
   const out = new Int32Array(limit);

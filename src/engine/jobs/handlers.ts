@@ -204,14 +204,14 @@ export function jobFactories(env: HandlerEnv): JobFactories {
           const ds = await datasetFor(p.dataset);
           const forget = p.forget ? await resolveForgetSet(p.forget, ds) : undefined;
           throwIfCancelled(ctx.signal);
-          const [{ trainModels }, { retainIndices }] = await Promise.all([import('../recipes/train-models.js'), import('../recipes/ensemble.js')]);
+          const [{ trainModels }, { retainSet }] = await Promise.all([import('../recipes/train-models.js'), import('../eval/summary.js')]);
           const r = await trainModels(
             {
               dataset: ds,
               model: p.model,
               config: p.config,
               seeds: p.seeds,
-              trainIndices: forget ? retainIndices(ds.train.n, Int32Array.from(forget.indices)) : undefined,
+              trainIndices: forget ? retainSet(ds.train.n, forget.indices) : undefined,
               saveWeights: p.saveWeights,
               force: p.force,
             },

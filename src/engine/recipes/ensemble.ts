@@ -13,6 +13,7 @@ import type { ArtifactManifest, Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
 import { TRAINING_REVISION, type TrainProgress } from '../train/trainer';
 import { ENGINE_VERSION } from '../version';
+import { retainSet } from '../eval/summary';
 import { initBackend } from '../backend/select';
 import { trainGroupsInWorkers, workerCount } from '../parallel/pool';
 import { indexSetKey, MODELS_KIND, modelsKey, trainModels, type ModelsManifest, type TrainModelsRequest, type TrainModelsResult } from './train-models';
@@ -82,15 +83,6 @@ export function defaultGroupSize(model: ModelSpec): number {
   return model.kind === 'mlp' || model.kind === 'logreg' ? 10 : 4;
 }
 
-export function retainIndices(nTrain: number, forget: Int32Array): Int32Array {
-  const drop = new Uint8Array(nTrain);
-  for (const i of forget) drop[i] = 1;
-  const out = new Int32Array(nTrain - forget.length);
-  let j = 0;
-  for (let i = 0; i < nTrain; i++) if (!drop[i]) out[j++] = i;
-  return out;
-}
-
 function checkForget(req: EnsembleRequest): void {
   const f = req.forget;
   if (req.role === 'originals') return;
@@ -122,7 +114,7 @@ export async function trainEnsembleArtifact(
   const groupSize = req.groupSize ?? defaultGroupSize(req.model);
   if (!Number.isInteger(groupSize) || groupSize < 1) throw new UnlearnError('bad-config', `group size must be a positive integer, got ${groupSize}`);
   const forget = req.role === 'originals' ? undefined : req.forget;
-  const trainIndices = forget ? retainIndices(req.dataset.train.n, forget.indices) : undefined;
+  const trainIndices = forget ? retainSet(req.dataset.train.n, forget.indices) : undefined;
   const key = contentKey({
     kind: ENSEMBLES_KIND,
     revision: TRAINING_REVISION,
