@@ -20,6 +20,20 @@ import type { z } from 'zod';
 
 const forgetDir = () => join(workspaceRoot() ?? '.', 'forget-sets');
 
+type DatasetRef = { spec?: string; trainSize?: number; valSize?: number };
+
+/** Every label of one split, fetched in the engine's largest pages (2,000 points). */
+async function splitLabels(host: EngineHost, dataset: DatasetRef, split: 'train' | 'validation'): Promise<number[]> {
+  const out: number[] = [];
+  let total = Infinity;
+  for (let off = 0; off < total; off += 2000) {
+    const page = await host.engine.request('datasetSamples', { dataset, split, offset: off, limit: 2000 });
+    total = page.total;
+    out.push(...page.labels);
+  }
+  return out;
+}
+
 /** The forget-set panel on one experiment's dataset; a saved set joins the experiment. */
 export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, experiment: Experiment, onSaved: () => void): ForgetSetPanelData {
   const dataset = recipeOf(experiment).dataset;
@@ -44,12 +58,8 @@ export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, exp
   };
   return {
     async load() {
-      const first = await host.engine.request('datasetSamples', { dataset, offset: 0, limit: 2000 });
-      const all = [...first.labels];
-      for (let off = all.length; off < first.total; off += 2000) {
-        const page = await host.engine.request('datasetSamples', { dataset, offset: off, limit: 2000 });
-        all.push(...page.labels);
-      }
+      const first = await host.engine.request('datasetSamples', { dataset, offset: 0, limit: 1 });
+      const all = await splitLabels(host, dataset, 'train');
       labels = all;
       const [H, W, C] = first.inputShape;
       return {
@@ -186,20 +196,10 @@ function float32Of(b64: string): Float32Array {
 }
 
 /** The per-point panel on one comparison: per-point KLoM of every row, margins on demand. */
-export function perPointSource(host: EngineHost, store: string, result: CompareResultWire, dataset: { spec?: string; trainSize?: number; valSize?: number }): PerPointPanelData {
+export function perPointSource(host: EngineHost, store: string, result: CompareResultWire, dataset: DatasetRef): PerPointPanelData {
   const refs = [result.doNothing, result.noiseFloor, ...result.rows].map((r) => ({ id: r.id, method: r.method, budget: r.epochs, label: r.label, diverged: r.diverged }));
   const klomById = new Map<string, Float32Array>();
   let nTrain = 0;
-  const labelsOf = async (split: 'train' | 'validation') => {
-    const out: number[] = [];
-    let total = Infinity;
-    for (let off = 0; off < total; off += 2000) {
-      const page = await host.engine.request('datasetSamples', { dataset, split, offset: off, limit: 2000 });
-      total = page.total;
-      out.push(...page.labels);
-    }
-    return out;
-  };
   return {
     async load() {
       const methods = [];
@@ -218,7 +218,7 @@ export function perPointSource(host: EngineHost, store: string, result: CompareR
         methods.push({ id: r.id, label: r.label, klom, diverged: r.diverged });
       }
       const first = await host.engine.request('datasetSamples', { dataset, offset: 0, limit: 1 });
-      const labels = [...(await labelsOf('train')), ...(await labelsOf('validation'))];
+      const labels = [...(await splitLabels(host, dataset, 'train')), ...(await splitLabels(host, dataset, 'validation'))];
       return {
         provenance: provenanceOf(result),
         nTrain,
