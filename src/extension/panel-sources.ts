@@ -34,10 +34,33 @@ async function splitLabels(host: EngineHost, dataset: DatasetRef, split: 'train'
   return out;
 }
 
+/**
+ * The newest datamodels stored for a dataset (any model), read from the store's manifests:
+ * their β, one row per training point, is the matrix whose principal components give
+ * coherent forget sets (SPEC §6).
+ */
+function latestDatamodelBeta(storeRoot: string | undefined, datasetId: string): string | undefined {
+  const dir = storeRoot && join(storeRoot, 'datamodels');
+  if (!dir || !existsSync(dir)) return undefined;
+  let best: { createdAt: string; beta: string } | undefined;
+  for (const key of readdirSync(dir)) {
+    try {
+      const m = JSON.parse(readFileSync(join(dir, key, 'manifest.json'), 'utf8')) as { createdAt?: string; dataset?: { id?: string } };
+      const beta = join(dir, key, 'beta.npy');
+      if (m.dataset?.id !== datasetId || !existsSync(beta)) continue;
+      if (!best || (m.createdAt ?? '') > best.createdAt) best = { createdAt: m.createdAt ?? '', beta };
+    } catch {
+      // A manifest being written or damaged: not a usable datamodel.
+    }
+  }
+  return best?.beta;
+}
+
 /** The forget-set panel on one experiment's dataset; a saved set joins the experiment. */
 export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, experiment: Experiment, onSaved: () => void): ForgetSetPanelData {
   const dataset = recipeOf(experiment).dataset;
   let labels: number[] | undefined;
+  let beta: string | undefined;
   const savedSets = () => {
     const dir = forgetDir();
     if (!existsSync(dir)) return [];
@@ -61,11 +84,12 @@ export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, exp
       const first = await host.engine.request('datasetSamples', { dataset, offset: 0, limit: 1 });
       const all = await splitLabels(host, dataset, 'train');
       labels = all;
+      beta = latestDatamodelBeta(host.storeRoot(), first.datasetId);
       const [H, W, C] = first.inputShape;
       return {
         dataset: { id: first.datasetId, name: first.name, total: first.total, shape: [H, W, C === 3 ? 3 : 1], classNames: first.classNames, labels: all },
         savedSets: savedSets(),
-        hasDatamodels: false,
+        hasDatamodels: beta !== undefined,
       };
     },
     async thumbnails(offset, count) {
@@ -79,8 +103,9 @@ export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, exp
     },
     wholeClass: (cls) => generate({ kind: 'class', class: cls }),
     nearest: (anchor, k) => generate({ kind: 'nearest-neighbours', anchor, k }),
-    async principalComponent() {
-      throw new Error('no datamodels for this experiment yet: estimate them first (unlearn compare estimates them)');
+    async principalComponent(component, k, side) {
+      if (!beta) throw new Error('no datamodels for this dataset yet: run "Unlearn: Estimate Datamodels" first');
+      return generate({ kind: 'principal-component', matrix: beta, component, k, side });
     },
     async save(name, indices) {
       const safe = name.trim().replace(/\s+/g, '-');

@@ -50,7 +50,7 @@ test('two jobs at once: the second waits in the queue until the first is done; a
   }
 });
 
-test('cancelling a running job takes effect within a training step or so, and leaves no artifact', async () => {
+test('cancelling a running job stops it mid-run and leaves no artifact', async (tc) => {
   const store = tempDir();
   const t = track();
   try {
@@ -62,9 +62,8 @@ test('cancelling a running job takes effect within a training step or so, and le
     const cancelledAt = performance.now();
     abort.abort();
     await rejectsWith(run, 'cancelled', /cancelled/);
-    const latency = performance.now() - cancelledAt;
-    // The engine reads the cancel when the trainer yields (every 16 steps), then stops at the next step.
-    assert.ok(latency < 2000, `cancel took ${latency.toFixed(0)} ms`);
+    // "Within one step" is asserted in trainer.test.ts, in steps; a wall-clock bound here would be a timed test.
+    tc.diagnostic(`cancel answered in ${(performance.now() - cancelledAt).toFixed(0)} ms`);
     const total = t.progress.find((p) => p.jobId === jobId && p.phase === 'train')?.total ?? 0;
     assert.ok(stepAtCancel < total, 'it was cancelled mid-run');
     const { job } = await client.request('jobResult', { jobId });

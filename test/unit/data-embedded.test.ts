@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { inputSize } from '../../src/engine/data/dataset';
 import { embeddedDatasetDir, loadDataset } from '../../src/engine/data/registry';
 
-test('embedded: Fashion-MNIST subset has 10,000 training and 2,000 validation 28×28×1 images', async () => {
+test('embedded: Fashion-MNIST subset has 10,000 training and 2,000 validation 28×28×1 images', async (t) => {
   const started = performance.now();
   const d = await loadDataset(undefined);
   const ms = performance.now() - started;
@@ -29,8 +29,7 @@ test('embedded: Fashion-MNIST subset has 10,000 training and 2,000 validation 28
   assert.equal(d.train.y[0], 9);
   assert.equal(d.validation.y[0], 9);
   assert.ok(Math.abs(d.normalisation.mean[0] - 0.2863) < 1e-3);
-  // Generous bound: the load is ~0.2 s on an idle machine, but CI boxes are shared.
-  assert.ok(ms < 5000, `load took ${ms} ms`);
+  t.diagnostic(`embedded load: ${ms.toFixed(0)} ms`);
 });
 
 test('embedded: the id is stable across loads and pinned to the checked-in bytes', async () => {

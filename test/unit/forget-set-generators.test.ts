@@ -12,6 +12,12 @@ import {
 } from '../../src/engine/forget/generators.js';
 import { forgetSetProblems, makeForgetSet } from '../../src/engine/forget/forget-set.js';
 import { UnlearnError } from '../../src/engine/errors.js';
+import { draftForgetSet } from '../../src/engine/forget/draft.js';
+import { encodeNpy } from '../../src/engine/store/npy.js';
+import { syntheticDataset } from '../helpers/synthetic.js';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 test('Rng: a fixed stream per seed (frozen: changing it changes every stored forget set)', () => {
   const r = new Rng(42);
@@ -172,4 +178,18 @@ test('PCA on a known 2-D case: the variance is the top eigenvalue of the covaria
   assert.ok(Math.abs(pc1.variance - 2 / 3) < 1e-9);
   assert.deepEqual(Array.from(pc0.scores).map((s) => Math.round(s * 1e9) / 1e9 + 0), [2, -2, 0, 0]);
   assert.throws(() => principalComponents(x, 4, 2, 3), /at most 2/);
+});
+
+test('draftForgetSet: a datamodel-shaped [n × P × C] .npy is read as [n × P·C] rows, and a wrong row count is refused', async () => {
+  const { x, n, d, plus } = planted();
+  const ds = syntheticDataset('pc-draft', n, 10);
+  const dir = mkdtempSync(join(tmpdir(), 'pc-draft-'));
+  const beta = join(dir, 'beta.npy');
+  writeFileSync(beta, encodeNpy({ dtype: 'float32', shape: [n, d / 2, 2], data: x }));
+  const draft = await draftForgetSet({ kind: 'principal-component', matrix: beta, component: 0, k: 20, side: 'top', seed: 0 }, ds);
+  assert.deepEqual(draft.indices, plus);
+  const short = join(dir, 'short.npy');
+  writeFileSync(short, encodeNpy({ dtype: 'float32', shape: [n - 1, d], data: x.subarray(0, (n - 1) * d) }));
+  await assert.rejects(draftForgetSet({ kind: 'principal-component', matrix: short, component: 0, k: 20, side: 'top', seed: 0 }, ds), /expected an array of 2 or more dimensions with \d+ rows/);
+  await assert.rejects(draftForgetSet({ kind: 'nearest-neighbours', anchor: n + 3, k: 5 }, ds), /outside the training set/);
 });

@@ -74,17 +74,23 @@ test('a huge learning rate is reported as divergence, not a crash', async () => 
   assert.notEqual(r.divergedAtEpoch[0], null);
 });
 
-test('cancellation stops between steps with a clear error and frees tensors', async () => {
+test('cancellation stops within one step with a clear error and frees tensors', async () => {
   await initBackend();
   const before = tf.memory().numTensors;
   const { x, y } = syntheticData(n, d, C);
   const data = toDevice(x, y, n, [d]);
   const model = buildModel({ kind: 'mlp', hidden: [8] }, [d], C);
   const ac = new AbortController();
+  let lastStep = 0;
+  const onProgress = (p: { step: number }) => {
+    lastStep = Math.max(lastStep, p.step);
+    if (p.step >= 5) ac.abort();
+  };
   await assert.rejects(
-    trainEnsemble({ model, data, seeds: [1], config: parseTrainConfig({ lr: 0.05, batchSize: 8, epochs: 50 }), signal: ac.signal, progressIntervalMs: 0, onProgress: (p) => { if (p.step >= 5) ac.abort(); } }),
+    trainEnsemble({ model, data, seeds: [1], config: parseTrainConfig({ lr: 0.05, batchSize: 8, epochs: 50 }), signal: ac.signal, progressIntervalMs: 0, onProgress }),
     /cancelled/,
   );
+  assert.ok(lastStep <= 6, `the step after the cancel is the last one (stopped at step ${lastStep})`);
   data.x.dispose();
   data.y.dispose();
   assert.equal(tf.memory().numTensors, before);

@@ -14,13 +14,12 @@ import { inputSize } from '../data/dataset';
 import { listDatasets } from '../data/registry';
 import { UnlearnError } from '../errors';
 import { forgetSetProblems, forgetSetToJson, makeForgetSet, readForgetSetFile, type ForgetSet } from '../forget/forget-set';
-import { classForgetSet, nearestNeighboursForgetSet, principalComponentForgetSet, randomForgetSet, type ForgetSetDraft } from '../forget/generators';
+import { draftForgetSet } from '../forget/draft';
 import { linearSettingsHash, parseLinearSettings } from '../linear/settings';
 import { formatCsv } from '../linear/format';
 import type { LinearStudyResult } from '../linear';
 import type { EnsembleRole } from '../recipes/ensemble';
 import { writeFileAtomic } from '../store/atomic';
-import { readNpy } from '../store/npy';
 import { ENGINE_VERSION } from '../version';
 import {
   ENSEMBLE_ROLES,
@@ -107,7 +106,7 @@ export function requestHandlers(env: HandlerEnv): RequestHandlers {
 
     async createForgetSet(p) {
       const ds = await datasetFor(p.dataset);
-      const draft = await forgetSetDraft(p.generator, ds);
+      const draft = await draftForgetSet(p.generator, ds);
       const name = p.name ?? `${draft.kind}-${draft.indices.length}${draft.seed !== undefined ? `-seed${draft.seed}` : ''}`;
       const set = makeForgetSet({ name, datasetId: ds.id, kind: draft.kind, indices: draft.indices, params: draft.params, seed: draft.seed });
       const problems = forgetSetProblems(set, { datasetId: ds.id, nTrain: ds.train.n });
@@ -160,28 +159,6 @@ export function requestHandlers(env: HandlerEnv): RequestHandlers {
       return { store: store.root, artifacts, sweptTemporaries };
     },
   };
-}
-
-async function forgetSetDraft(g: ParsedRequestParams<'createForgetSet'>['generator'], ds: Awaited<ReturnType<typeof datasetFor>>): Promise<ForgetSetDraft> {
-  const n = ds.train.n;
-  switch (g.kind) {
-    case 'random':
-      return randomForgetSet(n, g.k, g.seed);
-    case 'class':
-      if (g.class >= ds.classNames.length) throw new UnlearnError('bad-forget-set', `class ${g.class} does not exist: ${ds.name} has classes 0..${ds.classNames.length - 1}`);
-      return classForgetSet(ds.train.y, g.class);
-    case 'nearest-neighbours':
-      if (g.anchor >= n) throw new UnlearnError('bad-forget-set', `anchor ${g.anchor} is outside the training set 0..${n - 1}`);
-      return nearestNeighboursForgetSet(ds.train.x, n, ds.train.x.length / n, g.anchor, g.k, { space: 'pixel' });
-    case 'principal-component': {
-      const m = await readNpy(g.matrix);
-      if (m.shape.length !== 2 || m.shape[0] !== n) throw new UnlearnError('bad-file', `${g.matrix}: expected a 2-D array with ${n} rows (one per training point), got shape [${m.shape.join(', ')}]`);
-      if (!(m.data instanceof Float32Array || m.data instanceof Float64Array)) throw new UnlearnError('bad-file', `${g.matrix}: expected float32 or float64 values, got ${m.dtype}`);
-      return principalComponentForgetSet(m.data, n, m.shape[1], { component: g.component, k: g.k, side: g.side, space: 'matrix', seed: g.seed });
-    }
-    case 'manual':
-      return { kind: 'manual', indices: [...new Set(g.indices)].sort((a, b) => a - b), params: {} };
-  }
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -1,10 +1,10 @@
 /** `unlearn forget-set create|show`: make forget sets as JSON files, and inspect them. */
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { writeFileAtomic } from '../../store/atomic';
 import { UnlearnError } from '../../errors';
 import { forgetSetProblems, forgetSetToJson, makeForgetSet, readForgetSetFile } from '../../forget/forget-set';
-import { classForgetSet, nearestNeighboursForgetSet, principalComponentForgetSet, randomForgetSet, type ForgetSetDraft } from '../../forget/generators';
-import { readNpy } from '../../store/npy';
+import { draftForgetSet, type ForgetGenerator } from '../../forget/draft';
 import { loadDataset } from '../../data/registry';
 import { PRESETS, PRESET_NAMES, type PresetName } from '../../presets';
 import { output, parseIntOption } from '../context';
@@ -34,26 +34,16 @@ async function datasetFor(o: { preset?: string; dataset?: string; trainSize?: nu
   return loadDataset(o.dataset ?? p?.dataset.spec, { trainSize: o.trainSize ?? p?.dataset.trainSize, valSize: o.valSize ?? p?.dataset.valSize });
 }
 
-async function draftFrom(o: CreateOptions, ds: Awaited<ReturnType<typeof loadDataset>>): Promise<ForgetSetDraft> {
+/** The one generator the flags name, for the engine's shared draftForgetSet. */
+function generatorFrom(o: CreateOptions): ForgetGenerator {
   const chosen = [o.random, o.class, o.nearest, o.pc].filter((v) => v !== undefined).length;
   if (chosen !== 1) throw new UnlearnError('bad-config', 'give exactly one of --random K, --class C, --nearest INDEX, --pc COMPONENT');
-  const n = ds.train.n;
-  if (o.random !== undefined) return randomForgetSet(n, o.random, o.seed);
-  if (o.class !== undefined) {
-    if (o.class >= ds.classNames.length) throw new UnlearnError('bad-forget-set', `class ${o.class} does not exist: ${ds.name} has classes 0..${ds.classNames.length - 1}`);
-    return classForgetSet(ds.train.y, o.class);
-  }
   const k = o.k ?? 100;
-  if (o.nearest !== undefined) {
-    if (o.nearest < 0 || o.nearest >= n) throw new UnlearnError('bad-forget-set', `anchor ${o.nearest} is outside the training set 0..${n - 1}`);
-    const d = ds.train.x.length / n;
-    return nearestNeighboursForgetSet(ds.train.x, n, d, o.nearest, k, { space: 'pixel' });
-  }
-  if (!o.matrix) throw new UnlearnError('bad-config', '--pc needs --matrix FILE.npy: a [training points × features] array, e.g. datamodel weights');
-  const m = await readNpy(o.matrix);
-  if (m.shape.length !== 2 || m.shape[0] !== n) throw new UnlearnError('bad-file', `${o.matrix}: expected a 2-D array with ${n} rows (one per training point), got shape [${m.shape.join(', ')}]`);
-  if (!(m.data instanceof Float32Array || m.data instanceof Float64Array)) throw new UnlearnError('bad-file', `${o.matrix}: expected float32 or float64 values, got ${m.dtype}`);
-  return principalComponentForgetSet(m.data, n, m.shape[1], { component: o.pc ?? 0, k, side: o.side, space: 'matrix', seed: o.seed });
+  if (o.random !== undefined) return { kind: 'random', k: o.random, seed: o.seed };
+  if (o.class !== undefined) return { kind: 'class', class: o.class };
+  if (o.nearest !== undefined) return { kind: 'nearest-neighbours', anchor: o.nearest, k };
+  if (!o.matrix) throw new UnlearnError('bad-config', '--pc needs --matrix FILE.npy: one row per training point, e.g. datamodel weights (a datamodels artifact\'s beta.npy)');
+  return { kind: 'principal-component', matrix: resolve(o.matrix), component: o.pc ?? 0, k, side: o.side, seed: o.seed };
 }
 
 export function register(program: Command): void {
@@ -77,7 +67,7 @@ export function register(program: Command): void {
     .addHelpText('after', '\nExamples:\n  $ unlearn forget-set create --random 100 --seed 0\n  $ unlearn forget-set create --class 3 --name dresses\n  $ unlearn forget-set create --nearest 42 -k 50\n  $ unlearn forget-set create --pc 0 --matrix beta.npy -k 50 --side both')
     .action(async (o: CreateOptions, cmd: Command) => {
       const ds = await datasetFor(o);
-      const draft = await draftFrom(o, ds);
+      const draft = await draftForgetSet(generatorFrom(o), ds);
       const name = o.name ?? `${draft.kind}-${draft.indices.length}${draft.seed !== undefined ? `-seed${draft.seed}` : ''}`;
       if (!/^[\w.-]+$/.test(name)) throw new UnlearnError('bad-config', `forget-set name "${name}" may only hold letters, digits, '.', '_' and '-'`);
       const set = makeForgetSet({ name, datasetId: ds.id, kind: draft.kind, indices: draft.indices, params: draft.params, seed: draft.seed });
