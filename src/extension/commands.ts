@@ -9,7 +9,7 @@ import type { EngineHost } from './engine/host';
 import { findExperiments, recipeOf, resolveInWorkspace, workspaceRoot, type ExperimentFile } from './experiments';
 import { runJobWithProgress, trusted } from './jobs';
 import type { ExperimentsTree } from './views/experiments-tree';
-import type { JobsTree } from './views/jobs-tree';
+import type { JobStore } from './job-store';
 
 interface Picked {
   file: ExperimentFile & { experiment: Experiment };
@@ -47,7 +47,7 @@ function forgetFile(e: Experiment): string | undefined {
   return resolveInWorkspace(f);
 }
 
-export function registerCommands(host: EngineHost, experiments: ExperimentsTree, jobs: JobsTree): vscode.Disposable[] {
+export function registerCommands(host: EngineHost, experiments: ExperimentsTree, jobs: JobStore): vscode.Disposable[] {
   const store = () => host.storeRoot();
   const recipe = (e: Experiment) => {
     const r = recipeOf(e);

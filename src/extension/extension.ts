@@ -9,11 +9,12 @@ import { compareSource, forgetSetSource, linearSource, perPointSource, runSource
 import { recipeOf } from './experiments';
 import type { JobResult } from '../protocol';
 import { ComparePanel, ForgetSetPanel, LinearPanel, PerPointPanel, RunPanel, registerPanelSerializers } from './panels';
-import { EngineError } from './engine/client';
 import { EngineHost } from './engine/host';
+import { runJobWithProgress, trusted } from './jobs';
 import { DatasetsTree } from './views/datasets-tree';
 import { ExperimentsTree } from './views/experiments-tree';
 import { JobsTree } from './views/jobs-tree';
+import { JobStore } from './job-store';
 
 let host: EngineHost | undefined;
 
@@ -35,19 +36,20 @@ export function activate(context: vscode.ExtensionContext): void {
     vscode.commands.registerCommand('unlearn.trainModel', () => trainModel(h)),
   );
   const experiments = new ExperimentsTree();
-  const jobs = new JobsTree(h);
-  jobs.attach();
+  const jobs = new JobStore(h);
+  const jobsTree = new JobsTree(jobs);
   const datasets = new DatasetsTree(h);
   context.subscriptions.push(
     experiments,
     jobs,
+    jobsTree,
     vscode.window.registerTreeDataProvider('unlearn.experiments', experiments),
-    vscode.window.registerTreeDataProvider('unlearn.jobs', jobs),
+    vscode.window.registerTreeDataProvider('unlearn.jobs', jobsTree),
     vscode.window.registerTreeDataProvider('unlearn.datasets', datasets),
     ...registerCommands(h, experiments, jobs),
   );
   const panelLog = { warn: (m: string) => channel.warn(m), error: (m: string) => channel.error(m) };
-  const run = runSource(h);
+  const run = runSource(h, jobs);
   const linear = linearSource(h);
   const forgetSetFor = async (arg?: unknown) => {
     const p = await pickExperiment(arg);
@@ -98,40 +100,21 @@ export async function deactivate(): Promise<void> {
 
 /** A small model on the embedded data: the quickest way to see the engine work end to end. */
 async function trainModel(h: EngineHost): Promise<void> {
-  if (!vscode.workspace.isTrusted) {
-    void vscode.window.showWarningMessage('Unlearn: training is disabled in a restricted workspace. Trust this workspace to train models; stored results can still be viewed.');
-    return;
-  }
+  if (!trusted()) return;
   const store = h.storeRoot();
   if (!store) {
     void vscode.window.showWarningMessage('Unlearn: open a folder first; models are stored in its .unlearn folder.');
     return;
   }
-  await vscode.window.withProgress({ location: vscode.ProgressLocation.Notification, title: 'Unlearn: training an MLP on the embedded Fashion-MNIST subset', cancellable: true }, async (progress, token) => {
-    const abort = new AbortController();
-    token.onCancellationRequested(() => abort.abort());
-    let shown = 0;
-    try {
-      const r = await h.engine.runJob(
-        'train',
-        { store, dataset: { trainSize: 1000, valSize: 1000 }, model: { kind: 'mlp', hidden: [64] }, config: { lr: 0.05, batchSize: 128, epochs: 10 }, seeds: [0] },
-        {
-          signal: abort.signal,
-          onProgress: (p) => {
-            const pct = Math.round(p.fraction * 100);
-            const loss = p.loss === null ? '' : `, loss ${p.loss.toFixed(3)}`;
-            const eta = p.etaSeconds === null ? '' : `, ${Math.ceil(p.etaSeconds)} s left`;
-            progress.report({ increment: pct - shown, message: `${p.phase} ${pct}%${loss}${eta}` });
-            shown = pct;
-          },
-        },
-      );
-      const acc = (xs: Array<number | null>) => (xs[0] === null || xs[0] === undefined ? '—' : `${(xs[0] * 100).toFixed(1)}%`);
-      const what = r.diverged ? 'diverged (lower the learning rate)' : `train accuracy ${acc(r.trainAccuracy)}, validation ${acc(r.valAccuracy)}`;
-      void vscode.window.showInformationMessage(`Unlearn: ${r.cached ? 'reused the stored model' : 'trained'} on ${r.backend}: ${what}. Stored in ${r.dir}.`);
-    } catch (e) {
-      if (e instanceof EngineError && e.code === 'cancelled') return;
-      await h.showError(e);
-    }
+  const r = await runJobWithProgress(h, 'training an MLP on the embedded Fashion-MNIST subset', 'train', {
+    store,
+    dataset: { trainSize: 1000, valSize: 1000 },
+    model: { kind: 'mlp', hidden: [64] },
+    config: { lr: 0.05, batchSize: 128, epochs: 10 },
+    seeds: [0],
   });
+  if (!r) return;
+  const acc = (xs: Array<number | null>) => (xs[0] === null || xs[0] === undefined ? '—' : `${(xs[0] * 100).toFixed(1)}%`);
+  const what = r.diverged ? 'diverged (lower the learning rate)' : `train accuracy ${acc(r.trainAccuracy)}, validation ${acc(r.valAccuracy)}`;
+  void vscode.window.showInformationMessage(`Unlearn: ${r.cached ? 'reused the stored model' : 'trained'} on ${r.backend}: ${what}. Stored in ${r.dir}.`);
 }

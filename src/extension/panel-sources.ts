@@ -8,7 +8,8 @@ import * as vscode from 'vscode';
 import { linearSettingsSchema } from '../engine/linear/settings';
 import type { LinearStudyResult } from '../engine/linear/study';
 import { Rng } from '../engine/util/rng';
-import { decodeBytes, type JobInfo, type JobResult, type Progress } from '../protocol';
+import { decodeBytes, type JobInfo, type JobResult } from '../protocol';
+import type { JobEvent, JobStore } from './job-store';
 import type { Experiment } from '../protocol/experiment';
 import type { RunSnapshot } from '../protocol/webview/run';
 import type { EngineHost } from './engine/host';
@@ -126,10 +127,7 @@ export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, exp
 }
 
 /** The run panel: every job the engine reports, with its progress. */
-export function runSource(host: EngineHost): RunPanelData {
-  const jobs = new Map<string, JobInfo>();
-  const listeners = new Set<(e: RunEvent) => void>();
-  const emit = (e: RunEvent) => listeners.forEach((l) => l(e));
+export function runSource(host: EngineHost, jobs: JobStore): RunPanelData {
   const wire = (j: JobInfo) => ({
     id: j.id,
     label: j.label,
@@ -145,36 +143,29 @@ export function runSource(host: EngineHost): RunPanelData {
     error: j.error ? j.error.message : null,
     series: [],
   });
-  const follow = (client: EngineHost['engine']) => {
-    client.onJobState(({ job }) => {
-      const known = jobs.has(job.id);
-      jobs.set(job.id, job);
-      if (!known) emit({ type: 'jobAdded', job: wire(job) });
-      else emit({ type: 'jobState', jobId: job.id, state: job.state, error: job.error ? job.error.message : null });
-    });
-    client.onProgress((p: Progress) => {
-      emit({
-        type: 'progress',
-        progress: {
-          jobId: p.jobId,
-          phase: p.phase,
-          fraction: p.fraction,
-          modelsDone: p.modelsDone ?? 0,
-          modelsTotal: p.modelsTotal ?? 0,
-          etaSeconds: p.etaSeconds,
-          points: p.loss === null ? [] : [{ series: p.phase, x: p.step, y: p.loss }],
-        },
-      });
-    });
+  const toRunEvent = (e: JobEvent): RunEvent => {
+    if (e.type === 'added') return { type: 'jobAdded', job: wire(e.job) };
+    if (e.type === 'state') return { type: 'jobState', jobId: e.job.id, state: e.job.state, error: e.job.error ? e.job.error.message : null };
+    const p = e.progress;
+    return {
+      type: 'progress',
+      progress: {
+        jobId: p.jobId,
+        phase: p.phase,
+        fraction: p.fraction,
+        modelsDone: p.modelsDone ?? 0,
+        modelsTotal: p.modelsTotal ?? 0,
+        etaSeconds: p.etaSeconds,
+        points: p.loss === null ? [] : [{ series: p.phase, x: p.step, y: p.loss }],
+      },
+    };
   };
-  host.onDidCreateClient(follow);
   return {
     async load(): Promise<RunSnapshot> {
-      return { jobs: [...jobs.values()].map(wire), trusted: vscode.workspace.isTrusted };
+      return { jobs: jobs.all().map(wire), trusted: vscode.workspace.isTrusted };
     },
     onEvent(listener) {
-      listeners.add(listener);
-      return { dispose: () => listeners.delete(listener) };
+      return jobs.onDidChange((e) => listener(toRunEvent(e)));
     },
     async cancel(jobId) {
       await host.engine.request('cancel', { jobId });

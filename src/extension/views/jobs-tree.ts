@@ -1,49 +1,26 @@
 /** The Jobs view: the engine's jobs, live, with progress; running and queued ones can be cancelled. */
 import * as vscode from 'vscode';
-import type { JobInfo, Progress } from '../../protocol';
-import type { EngineHost } from '../engine/host';
+import type { JobInfo } from '../../protocol';
+import type { JobStore } from '../job-store';
 
 export class JobsTree implements vscode.TreeDataProvider<JobInfo>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
-  private readonly jobs = new Map<string, JobInfo>();
-  private readonly subscriptions: vscode.Disposable[] = [];
+  private readonly subscription: vscode.Disposable;
   private lastFire = 0;
 
-  constructor(private readonly host: EngineHost) {}
-
-  /** Follows the job events of every engine client the host creates (a restart makes a new one). */
-  attach(): void {
-    this.subscriptions.push(this.host.onDidCreateClient((e) => {
-      this.subscriptions.push(toDisposable(e.onJobState(({ job }) => this.update(job))), toDisposable(e.onProgress((p) => this.progress(p))));
-    }));
-  }
-
-  private update(job: JobInfo): void {
-    this.jobs.set(job.id, job);
-    void vscode.commands.executeCommand('setContext', 'unlearn.jobRunning', [...this.jobs.values()].some((j) => j.state === 'running' || j.state === 'queued'));
-    this.changed.fire();
-  }
-
-  private progress(p: Progress): void {
-    const job = this.jobs.get(p.jobId);
-    if (!job) return;
-    job.progress = p;
-    const now = Date.now();
-    // The tree redraws at most twice a second, whatever the engine's rate.
-    if (now - this.lastFire > 500) {
+  constructor(private readonly jobs: JobStore) {
+    this.subscription = jobs.onDidChange((e) => {
+      const now = Date.now();
+      // Progress redraws the tree at most twice a second, whatever the engine's rate.
+      if (e.type === 'progress' && now - this.lastFire <= 500) return;
       this.lastFire = now;
       this.changed.fire();
-    }
-  }
-
-  active(): JobInfo[] {
-    return [...this.jobs.values()].filter((j) => j.state === 'running' || j.state === 'queued');
+    });
   }
 
   getChildren(job?: JobInfo): JobInfo[] {
-    if (job) return [];
-    return [...this.jobs.values()].sort((a, b) => b.createdAt.localeCompare(a.createdAt));
+    return job ? [] : this.jobs.all();
   }
 
   getTreeItem(job: JobInfo): vscode.TreeItem {
@@ -60,11 +37,7 @@ export class JobsTree implements vscode.TreeDataProvider<JobInfo>, vscode.Dispos
   }
 
   dispose(): void {
-    this.subscriptions.forEach((s) => s.dispose());
+    this.subscription.dispose();
     this.changed.dispose();
   }
-}
-
-function toDisposable(d: { dispose(): void } | (() => void)): vscode.Disposable {
-  return new vscode.Disposable(typeof d === 'function' ? d : () => d.dispose());
 }
