@@ -58,7 +58,7 @@ export function activate(context: vscode.ExtensionContext): void {
   context.subscriptions.push(
     vscode.commands.registerCommand('unlearn.markForgetSet', async (arg?: unknown) => {
       const data = await forgetSetFor(arg);
-      if (data) ForgetSetPanel.createOrShow(context.extensionUri, data, panelLog);
+      if (data) ForgetSetPanel.slot.createOrShow(context.extensionUri, data, panelLog);
     }),
     vscode.commands.registerCommand('unlearn.openResults', async (arg?: unknown) => {
       const r = arg as JobResult<'compare'> | undefined;
@@ -72,17 +72,17 @@ export function activate(context: vscode.ExtensionContext): void {
       if (!store || !picked) return;
       const dataset = recipeOf(picked.file.experiment).dataset;
       const perPoint = perPointSource(h, store, r, dataset);
-      ComparePanel.createOrShow(context.extensionUri, compareSource(r, async () => {
-        PerPointPanel.createOrShow(context.extensionUri, perPoint, panelLog);
+      ComparePanel.slot.createOrShow(context.extensionUri, compareSource(r, async () => {
+        PerPointPanel.slot.createOrShow(context.extensionUri, perPoint, panelLog);
       }), panelLog);
     }),
-    vscode.commands.registerCommand('unlearn.showRuns', () => RunPanel.createOrShow(context.extensionUri, run, panelLog)),
-    vscode.commands.registerCommand('unlearn.runLinearStudy', () => LinearPanel.createOrShow(context.extensionUri, linear, panelLog)),
+    vscode.commands.registerCommand('unlearn.showRuns', () => RunPanel.slot.createOrShow(context.extensionUri, run, panelLog)),
+    vscode.commands.registerCommand('unlearn.runLinearStudy', () => LinearPanel.slot.createOrShow(context.extensionUri, linear, panelLog)),
     ...registerPanelSerializers(context.extensionUri, { run, linear }, panelLog),
     vscode.window.registerWebviewPanelSerializer(PANEL_VIEW_TYPES['forget-set'], {
       async deserializeWebviewPanel(panel) {
         const data = await forgetSetFor();
-        if (data) ForgetSetPanel.revive(panel, context.extensionUri, data, panelLog);
+        if (data) ForgetSetPanel.slot.revive(panel, context.extensionUri, data, panelLog);
         else panel.dispose();
       },
     }),

@@ -137,3 +137,43 @@ export async function saveExport(req: ExportRequest): Promise<string | null> {
   await vscode.workspace.fs.writeFile(uri, bytes);
   return uri.fsPath;
 }
+
+type PanelFactory<D, P> = (panel: vscode.WebviewPanel, extensionUri: vscode.Uri, data: D, log: PanelLogger) => P;
+
+/**
+ * One panel of a kind at a time: open it or bring the open one forward with new data, bring it
+ * back after a window reload (serializer), and forget it once closed.
+ */
+export class PanelSlot<D, P extends WorkbenchPanel<unknown, unknown> & { show(data: D): void }> {
+  private current: P | undefined;
+
+  constructor(
+    private readonly viewType: string,
+    private readonly id: PanelId,
+    private readonly make: PanelFactory<D, P>,
+    private readonly column?: vscode.ViewColumn,
+  ) {}
+
+  get open(): P | undefined {
+    return this.current;
+  }
+
+  createOrShow(extensionUri: vscode.Uri, data: D, log: PanelLogger = consoleLogger): P {
+    if (this.current) {
+      this.current.panel.reveal();
+      this.current.show(data);
+      return this.current;
+    }
+    return this.revive(createWebviewPanel(this.viewType, this.id, extensionUri, this.column), extensionUri, data, log);
+  }
+
+  revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, data: D, log: PanelLogger = consoleLogger): P {
+    this.current?.dispose();
+    const p = this.make(panel, extensionUri, data, log);
+    this.current = p;
+    panel.onDidDispose(() => {
+      if (this.current === p) this.current = undefined;
+    });
+    return p;
+  }
+}

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPES } from '../../protocol/webview/common';
 import { compareFromWebview, compareToWebview, type CompareFromWebview, type CompareSnapshot, type CompareToWebview } from '../../protocol/webview/compare';
-import { consoleLogger, createWebviewPanel, saveExport, WorkbenchPanel, type PanelLogger } from './base';
+import { PanelSlot, saveExport, WorkbenchPanel, type PanelLogger } from './base';
 
 /** The comparison to show (see adapters.ts for building it from the engine's CompareResult). */
 export interface ComparePanelData {
@@ -12,27 +12,16 @@ export interface ComparePanelData {
 }
 
 export class ComparePanel extends WorkbenchPanel<CompareToWebview, CompareFromWebview> {
-  static readonly viewType = PANEL_VIEW_TYPES.compare;
-  static current: ComparePanel | undefined;
-
-  static createOrShow(extensionUri: vscode.Uri, data: ComparePanelData, log: PanelLogger = consoleLogger): ComparePanel {
-    if (ComparePanel.current) {
-      ComparePanel.current.data = data;
-      ComparePanel.current.panel.reveal();
-      void ComparePanel.current.refresh();
-      return ComparePanel.current;
-    }
-    return ComparePanel.revive(createWebviewPanel(ComparePanel.viewType, 'compare', extensionUri), extensionUri, data, log);
-  }
-
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, data: ComparePanelData, log: PanelLogger = consoleLogger): ComparePanel {
-    ComparePanel.current?.dispose();
-    ComparePanel.current = new ComparePanel(panel, extensionUri, data, log);
-    return ComparePanel.current;
-  }
+  static readonly slot = new PanelSlot<ComparePanelData, ComparePanel>(PANEL_VIEW_TYPES.compare, 'compare', (panel, uri, data, log) => new ComparePanel(panel, uri, data, log));
 
   private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private data: ComparePanelData, log: PanelLogger) {
     super(panel, extensionUri, 'compare', { toWebview: compareToWebview, fromWebview: compareFromWebview }, log);
+  }
+
+  /** Another comparison for the open panel. */
+  show(data: ComparePanelData): void {
+    this.data = data;
+    void this.refresh();
   }
 
   /** Sends the current comparison again (after a new compare job finished). */
@@ -55,7 +44,4 @@ export class ComparePanel extends WorkbenchPanel<CompareToWebview, CompareFromWe
     }
   }
 
-  protected override onDispose(): void {
-    if (ComparePanel.current === this) ComparePanel.current = undefined;
-  }
 }

@@ -9,7 +9,7 @@ import {
   type ForgetSetToWebview,
   type SavedSetInfo,
 } from '../../protocol/webview/forget-set';
-import { consoleLogger, createWebviewPanel, WorkbenchPanel, type PanelLogger } from './base';
+import { PanelSlot, WorkbenchPanel, type PanelLogger } from './base';
 
 /** Everything the forget-set panel needs, answered by the engine client (wired by the lead). */
 export interface ForgetSetPanelData {
@@ -26,31 +26,24 @@ export interface ForgetSetPanelData {
 }
 
 export class ForgetSetPanel extends WorkbenchPanel<ForgetSetToWebview, ForgetSetFromWebview> {
-  static readonly viewType = PANEL_VIEW_TYPES['forget-set'];
-  static current: ForgetSetPanel | undefined;
+  static readonly slot = new PanelSlot<ForgetSetPanelData, ForgetSetPanel>(PANEL_VIEW_TYPES['forget-set'], 'forget-set', (panel, uri, data, log) => new ForgetSetPanel(panel, uri, data, log));
   private total = 0;
-
-  static createOrShow(extensionUri: vscode.Uri, data: ForgetSetPanelData, log: PanelLogger = consoleLogger): ForgetSetPanel {
-    if (ForgetSetPanel.current) {
-      ForgetSetPanel.current.data = data;
-      ForgetSetPanel.current.panel.reveal();
-      return ForgetSetPanel.current;
-    }
-    return ForgetSetPanel.revive(createWebviewPanel(ForgetSetPanel.viewType, 'forget-set', extensionUri), extensionUri, data, log);
-  }
-
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, data: ForgetSetPanelData, log: PanelLogger = consoleLogger): ForgetSetPanel {
-    ForgetSetPanel.current?.dispose();
-    ForgetSetPanel.current = new ForgetSetPanel(panel, extensionUri, data, log);
-    return ForgetSetPanel.current;
-  }
 
   private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private data: ForgetSetPanelData, log: PanelLogger) {
     super(panel, extensionUri, 'forget-set', { toWebview: forgetSetToWebview, fromWebview: forgetSetFromWebview }, log);
   }
 
-  protected override onDispose(): void {
-    if (ForgetSetPanel.current === this) ForgetSetPanel.current = undefined;
+  /** Another experiment's dataset for the open panel: the page reloads its snapshot. */
+  show(data: ForgetSetPanelData): void {
+    this.data = data;
+    void this.sendSnapshot();
+  }
+
+
+  private async sendSnapshot(): Promise<void> {
+    const snapshot = await this.data.load();
+    this.total = snapshot.dataset.total;
+    await this.post({ type: 'snapshot', snapshot });
   }
 
   /** Index answers are checked against the dataset, so a faulty source cannot select phantom points. */
@@ -60,12 +53,9 @@ export class ForgetSetPanel extends WorkbenchPanel<ForgetSetToWebview, ForgetSet
 
   protected async onMessage(m: ForgetSetFromWebview): Promise<void> {
     switch (m.type) {
-      case 'ready': {
-        const snapshot = await this.data.load();
-        this.total = snapshot.dataset.total;
-        await this.post({ type: 'snapshot', snapshot });
+      case 'ready':
+        await this.sendSnapshot();
         break;
-      }
       case 'requestThumbnails': {
         // Pages are aligned so that the webview's atlas slots match; anything else is a bug there.
         if (m.offset % THUMBNAIL_PAGE !== 0 || m.offset >= this.total) throw new Error(`thumbnails: bad page offset ${m.offset}`);

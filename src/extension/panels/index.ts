@@ -46,10 +46,10 @@ export function registerPanelSerializers(extensionUri: vscode.Uri, sources: Part
       }),
     );
   const s = sources;
-  if (s.forgetSet) reg(PANEL_VIEW_TYPES['forget-set'], (p) => ForgetSetPanel.revive(p, extensionUri, s.forgetSet as ForgetSetPanelData, log));
-  if (s.run) reg(PANEL_VIEW_TYPES.run, (p) => RunPanel.revive(p, extensionUri, s.run as RunPanelData, log));
-  if (s.compare) reg(PANEL_VIEW_TYPES.compare, (p) => ComparePanel.revive(p, extensionUri, s.compare as ComparePanelData, log));
-  if (s.perPoint) reg(PANEL_VIEW_TYPES['per-point'], (p) => PerPointPanel.revive(p, extensionUri, s.perPoint as PerPointPanelData, log));
-  if (s.linear) reg(PANEL_VIEW_TYPES.linear, (p) => LinearPanel.revive(p, extensionUri, s.linear as LinearPanelData, log));
+  if (s.forgetSet) reg(PANEL_VIEW_TYPES['forget-set'], (p) => ForgetSetPanel.slot.revive(p, extensionUri, s.forgetSet as ForgetSetPanelData, log));
+  if (s.run) reg(PANEL_VIEW_TYPES.run, (p) => RunPanel.slot.revive(p, extensionUri, s.run as RunPanelData, log));
+  if (s.compare) reg(PANEL_VIEW_TYPES.compare, (p) => ComparePanel.slot.revive(p, extensionUri, s.compare as ComparePanelData, log));
+  if (s.perPoint) reg(PANEL_VIEW_TYPES['per-point'], (p) => PerPointPanel.slot.revive(p, extensionUri, s.perPoint as PerPointPanelData, log));
+  if (s.linear) reg(PANEL_VIEW_TYPES.linear, (p) => LinearPanel.slot.revive(p, extensionUri, s.linear as LinearPanelData, log));
   return out;
 }

@@ -8,7 +8,7 @@ import {
   type LinearResultWire,
   type LinearToWebview,
 } from '../../protocol/webview/linear';
-import { consoleLogger, createWebviewPanel, WorkbenchPanel, type PanelLogger } from './base';
+import { PanelSlot, WorkbenchPanel, type PanelLogger } from './base';
 
 export interface LinearPanelData {
   /** The last study and its settings, if any. */
@@ -19,28 +19,16 @@ export interface LinearPanelData {
 }
 
 export class LinearPanel extends WorkbenchPanel<LinearToWebview, LinearFromWebview> {
-  static readonly viewType = PANEL_VIEW_TYPES.linear;
-  static current: LinearPanel | undefined;
+  static readonly slot = new PanelSlot<LinearPanelData, LinearPanel>(PANEL_VIEW_TYPES.linear, 'linear', (panel, uri, data, log) => new LinearPanel(panel, uri, data, log));
   private running: AbortController | undefined;
   private lastProgress = 0;
-
-  static createOrShow(extensionUri: vscode.Uri, data: LinearPanelData, log: PanelLogger = consoleLogger): LinearPanel {
-    if (LinearPanel.current) {
-      LinearPanel.current.panel.reveal();
-      return LinearPanel.current;
-    }
-    return LinearPanel.revive(createWebviewPanel(LinearPanel.viewType, 'linear', extensionUri), extensionUri, data, log);
-  }
-
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, data: LinearPanelData, log: PanelLogger = consoleLogger): LinearPanel {
-    LinearPanel.current?.dispose();
-    LinearPanel.current = new LinearPanel(panel, extensionUri, data, log);
-    return LinearPanel.current;
-  }
 
   private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly data: LinearPanelData, log: PanelLogger) {
     super(panel, extensionUri, 'linear', { toWebview: linearToWebview, fromWebview: linearFromWebview }, log);
   }
+
+  /** The study keeps its own state; opening it again only brings it forward. */
+  show(): void {}
 
   protected async onMessage(m: LinearFromWebview): Promise<void> {
     switch (m.type) {
@@ -81,6 +69,5 @@ export class LinearPanel extends WorkbenchPanel<LinearToWebview, LinearFromWebvi
 
   protected override onDispose(): void {
     this.running?.abort();
-    if (LinearPanel.current === this) LinearPanel.current = undefined;
   }
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPES } from '../../protocol/webview/common';
 import { perPointFromWebview, perPointToWebview, type PerPointFromWebview, type PerPointSnapshot, type PerPointToWebview, type PointDetail } from '../../protocol/webview/per-point';
-import { consoleLogger, createWebviewPanel, WorkbenchPanel, type PanelLogger } from './base';
+import { PanelSlot, WorkbenchPanel, type PanelLogger } from './base';
 
 export interface PerPointPanelData {
   load(): Promise<PerPointSnapshot | null>;
@@ -10,28 +10,17 @@ export interface PerPointPanelData {
 }
 
 export class PerPointPanel extends WorkbenchPanel<PerPointToWebview, PerPointFromWebview> {
-  static readonly viewType = PANEL_VIEW_TYPES['per-point'];
-  static current: PerPointPanel | undefined;
+  static readonly slot = new PanelSlot<PerPointPanelData, PerPointPanel>(PANEL_VIEW_TYPES['per-point'], 'per-point', (panel, uri, data, log) => new PerPointPanel(panel, uri, data, log));
   private points = 0;
-
-  static createOrShow(extensionUri: vscode.Uri, data: PerPointPanelData, log: PanelLogger = consoleLogger): PerPointPanel {
-    if (PerPointPanel.current) {
-      PerPointPanel.current.data = data;
-      PerPointPanel.current.panel.reveal();
-      void PerPointPanel.current.refresh();
-      return PerPointPanel.current;
-    }
-    return PerPointPanel.revive(createWebviewPanel(PerPointPanel.viewType, 'per-point', extensionUri), extensionUri, data, log);
-  }
-
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, data: PerPointPanelData, log: PanelLogger = consoleLogger): PerPointPanel {
-    PerPointPanel.current?.dispose();
-    PerPointPanel.current = new PerPointPanel(panel, extensionUri, data, log);
-    return PerPointPanel.current;
-  }
 
   private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private data: PerPointPanelData, log: PanelLogger) {
     super(panel, extensionUri, 'per-point', { toWebview: perPointToWebview, fromWebview: perPointFromWebview }, log);
+  }
+
+  /** Another comparison's points for the open panel. */
+  show(data: PerPointPanelData): void {
+    this.data = data;
+    void this.refresh();
   }
 
   async refresh(): Promise<void> {
@@ -52,7 +41,4 @@ export class PerPointPanel extends WorkbenchPanel<PerPointToWebview, PerPointFro
     }
   }
 
-  protected override onDispose(): void {
-    if (PerPointPanel.current === this) PerPointPanel.current = undefined;
-  }
 }

@@ -1,7 +1,7 @@
 import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPES } from '../../protocol/webview/common';
 import { runFromWebview, runToWebview, type RunFromWebview, type RunProgress, type RunSnapshot, type RunToWebview } from '../../protocol/webview/run';
-import { consoleLogger, createWebviewPanel, WorkbenchPanel, type PanelLogger } from './base';
+import { PanelSlot, WorkbenchPanel, type PanelLogger } from './base';
 
 export type RunEvent = Extract<RunToWebview, { type: 'jobAdded' | 'progress' | 'jobState' }>;
 
@@ -17,31 +17,18 @@ export interface RunPanelData {
 const FLUSH_MS = 250;
 
 export class RunPanel extends WorkbenchPanel<RunToWebview, RunFromWebview> {
-  static readonly viewType = PANEL_VIEW_TYPES.run;
-  static current: RunPanel | undefined;
+  static readonly slot = new PanelSlot<RunPanelData, RunPanel>(PANEL_VIEW_TYPES.run, 'run', (panel, uri, data, log) => new RunPanel(panel, uri, data, log), vscode.ViewColumn.Beside);
   private subscription: { dispose(): void } | undefined;
   private pending = new Map<string, RunProgress>();
   private timer: ReturnType<typeof setTimeout> | undefined;
   private ready = false;
 
-  static createOrShow(extensionUri: vscode.Uri, data: RunPanelData, log: PanelLogger = consoleLogger): RunPanel {
-    if (RunPanel.current) {
-      RunPanel.current.panel.reveal();
-      return RunPanel.current;
-    }
-    return RunPanel.revive(createWebviewPanel(RunPanel.viewType, 'run', extensionUri, vscode.ViewColumn.Beside), extensionUri, data, log);
-  }
-
-  static revive(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, data: RunPanelData, log: PanelLogger = consoleLogger): RunPanel {
-    RunPanel.current?.dispose();
-    RunPanel.current = new RunPanel(panel, extensionUri, data, log);
-    return RunPanel.current;
-  }
-
   private constructor(panel: vscode.WebviewPanel, extensionUri: vscode.Uri, private readonly data: RunPanelData, log: PanelLogger) {
     super(panel, extensionUri, 'run', { toWebview: runToWebview, fromWebview: runFromWebview }, log);
     this.subscription = data.onEvent((e) => this.onEvent(e));
   }
+  /** The run panel follows every job already; opening it again only brings it forward. */
+  show(): void {}
 
   private onEvent(e: RunEvent): void {
     // Until the page is ready (or while it reloads after being hidden) the next snapshot carries
@@ -82,6 +69,5 @@ export class RunPanel extends WorkbenchPanel<RunToWebview, RunFromWebview> {
   protected override onDispose(): void {
     if (this.timer) clearTimeout(this.timer);
     this.subscription?.dispose();
-    if (RunPanel.current === this) RunPanel.current = undefined;
   }
 }
