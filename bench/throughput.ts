@@ -36,6 +36,8 @@ async function child(backend: BackendName): Promise<Row[]> {
   const workloads: Array<{ name: string; spec: ModelSpec; K: number; epochs: number }> = [
     { name: 'MLP 784-256-10', spec: { kind: 'mlp', hidden: [256] }, K: 1, epochs },
     { name: 'MLP 784-256-10', spec: { kind: 'mlp', hidden: [256] }, K: 32, epochs: backend === 'cpu' ? 0 : 1 },
+    // The quick preset's model in its default ensemble group (what `unlearn compare` trains).
+    { name: 'MLP 784-64-10', spec: { kind: 'mlp', hidden: [64] }, K: 10, epochs: backend === 'cpu' ? 0 : 1 },
     { name: 'CNN conv16-conv32-pool-dense', spec: { kind: 'cnn', channels: [16, 32] }, K: 1, epochs: backend === 'cpu' ? 0 : 1 },
   ];
   const rows: Row[] = [];

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
@@ -22,7 +22,7 @@ test('datamodels: trained in resumable groups, β stored [n × P × C], LDS repo
   await initBackend();
   const store = new Store(mkdtempSync(join(tmpdir(), 'uw-dm-')));
   const ac = new AbortController();
-  await assert.rejects(buildDatamodels(req(), store, { signal: ac.signal, onProgress: (p) => { if (p.modelsDone >= 8) ac.abort(); } }), /cancelled/);
+  await assert.rejects(buildDatamodels(req(), store, { workers: 1, signal: ac.signal, onProgress: (p) => { if (p.modelsDone >= 8) ac.abort(); } }), /cancelled/);
   assert.equal(store.list(SUBSET_MODELS_KIND).length, 1, 'the first group survived');
   const r = await buildDatamodels(req(), store);
   assert.equal(r.cached, false);
@@ -40,4 +40,16 @@ test('datamodels: trained in resumable groups, β stored [n × P × C], LDS repo
   assert.notEqual(dm.key, r.key);
   assert.equal(store.list(SUBSET_MODELS_KIND).length, 3, 'another estimator reuses the subset models');
   await assert.rejects(buildDatamodels({ ...req(), m: 4, heldOut: 3 }, store), /held-out/);
+});
+
+test('subset-model groups trained in two worker processes give the same bytes as one process', async () => {
+  await initBackend();
+  const one = new Store(mkdtempSync(join(tmpdir(), 'uw-dm-')));
+  const two = new Store(mkdtempSync(join(tmpdir(), 'uw-dm-')));
+  const seen: number[] = [];
+  const a = await buildDatamodels(req(), one, { workers: 1 });
+  const c = await buildDatamodels(req(), two, { workers: 2, onProgress: (p) => seen.push(p.modelsDone) });
+  assert.equal(c.key, a.key);
+  assert.ok(seen.length > 0 && seen.every((d, i) => d >= (seen[i - 1] ?? 0)), 'models done never go back');
+  for (const f of ['masks.npy', 'logits.npy', 'beta.npy']) assert.deepEqual(readFileSync(join(c.dir, f)), readFileSync(join(a.dir, f)), f);
 });

@@ -205,6 +205,20 @@ test('gather gradient (UnsortedSegmentSum) and unsortedSegmentSum', () => {
   compareValues('unsortedSegmentSum with out-of-range ids', [randn(702, [6, 4])], (x) => tf.unsortedSegmentSum(x as tf.Tensor2D, tf.tensor1d([0, 2, 2, -1, 5, 1], 'int32'), 4));
 });
 
+test('gather (our row-copy GatherV2): 2-D indices into images, int32 labels, middle axis, bad index', () => {
+  const images = randn(703, [9, 4, 3, 2]);
+  compareValues('gather images by [K,b] indices', [images], (x) => tf.gather(x, tf.tensor2d([8, 0, 4, 4, 2, 7], [2, 3], 'int32')));
+  compareValues('gather middle axis', [images], (x) => tf.gather(x, tf.tensor1d([2, 2, 0], 'int32'), 2));
+  const labels = [5, 1, 9, 0, 2, 2, 7, 3, 8];
+  for (const b of ['wasm', 'cpu']) {
+    tf.setBackend(b);
+    const got = tf.tidy(() => Array.from(tf.gather(tf.tensor1d(labels, 'int32'), tf.tensor1d([8, 8, 0, 3], 'int32')).dataSync()));
+    assert.deepEqual(got, [8, 8, 5, 0], `int32 gather on ${b}`);
+  }
+  tf.setBackend('wasm');
+  assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([0, 3], 'int32'))), /index value 3 is not in \[0, 2\]/);
+});
+
 /** conv(3x3,same)->relu->maxpool->conv(3x3,stride 2)->maxpool(3x3,same)->dense, softmax CE. */
 function cnnLoss(x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, wd: tf.Tensor, bd: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const h1 = tf.maxPool(tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');

@@ -11,6 +11,7 @@
  * lds.npy [P] (per-target LDS). At n = 1,000, P = 2,000, C = 10 β is 80 MB.
  */
 import { initBackend } from '../backend/select';
+import { runJobsInWorkers, workerCount } from '../parallel/pool';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import { accuracyFromLogits, marginsFromLogits } from '../eval/margin';
@@ -109,8 +110,14 @@ interface GroupManifest extends ArtifactManifest {
   examplesPerModel: number;
 }
 
-async function trainGroup(req: DatamodelRequest, seeds: number[], alpha: number, backend: string, store: Store, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void }): Promise<string> {
-  const key = contentKey({ kind: SUBSET_MODELS_KIND, revision: TRAINING_REVISION, dataset: req.dataset.id, model: req.model, config: req.config, seeds, alpha, backend });
+function subsetGroupKey(req: DatamodelRequest, seeds: number[], alpha: number, backend: string): string {
+  return contentKey({ kind: SUBSET_MODELS_KIND, revision: TRAINING_REVISION, dataset: req.dataset.id, model: req.model, config: req.config, seeds, alpha, backend });
+}
+
+/** Trains one group of subset models into the store (in this process or a worker); returns its key. */
+export async function trainSubsetGroup(req: DatamodelRequest, seeds: number[], alpha: number, store: Store, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void }): Promise<string> {
+  const backend = (await initBackend()).name;
+  const key = subsetGroupKey(req, seeds, alpha, backend);
   if (store.has(SUBSET_MODELS_KIND, key)) return key;
   const ds = req.dataset;
   const nT = ds.train.n;
@@ -176,25 +183,44 @@ function marginsOfRows(logits: Float32Array, rows: number, P: number, C: number,
 export async function buildDatamodels(
   req: DatamodelRequest,
   store: Store,
-  opts: { signal?: AbortSignal; onProgress?: (p: DatamodelProgress) => void } = {},
+  opts: { signal?: AbortSignal; onProgress?: (p: DatamodelProgress) => void; workers?: number } = {},
 ): Promise<DatamodelResult> {
   const s = datamodelSettings(req);
   const backend = (await initBackend()).name;
   const seeds = Array.from({ length: req.m }, (_, i) => s.seedBase + i);
   const groups: number[][] = [];
   for (let i = 0; i < seeds.length; i += s.groupSize) groups.push(seeds.slice(i, i + s.groupSize));
-  const groupKeys = groups.map((g) => contentKey({ kind: SUBSET_MODELS_KIND, revision: TRAINING_REVISION, dataset: req.dataset.id, model: req.model, config: req.config, seeds: g, alpha: s.alpha, backend }));
+  const groupKeys = groups.map((g) => subsetGroupKey(req, g, s.alpha, backend));
   const key = contentKey({ kind: DATAMODELS_KIND, groups: groupKeys, heldOut: s.heldOut, estimator: s.estimator, lambda: s.lambda, grid: s.estimator === 'ridge' && s.lambda === 'auto' ? s.lambdaGrid : null });
   const existing = store.readManifest<DatamodelManifest>(DATAMODELS_KIND, key);
   if (existing) return { key, dir: store.dir(DATAMODELS_KIND, key), cached: true, manifest: existing };
 
-  let modelsDone = 0;
-  for (const g of groups) {
-    await trainGroup(req, g, s.alpha, backend, store, {
-      signal: opts.signal,
-      onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, phase: 'subset-models', modelsDone, modelsTotal: req.m }) : undefined,
-    });
-    modelsDone += g.length;
+  const pending = groups.map((_, i) => i).filter((i) => !store.has(SUBSET_MODELS_KIND, groupKeys[i]));
+  let modelsDone = req.m - pending.reduce((a, i) => a + groups[i].length, 0);
+  const workers = Math.min(opts.workers ?? workerCount(backend), pending.length);
+  if (workers > 1) {
+    // Groups run side by side; progress is that of the group reporting, over the models done.
+    await runJobsInWorkers(
+      pending.map((i) => ({ kind: 'subset-models', req, seeds: groups[i], alpha: s.alpha })),
+      {
+        workers,
+        backend,
+        storeRoot: store.root,
+        signal: opts.signal,
+        onProgress: opts.onProgress ? (_t, p) => opts.onProgress?.({ ...p, phase: 'subset-models', modelsDone, modelsTotal: req.m }) : undefined,
+        onTaskDone: (t) => {
+          modelsDone += groups[pending[t]].length;
+        },
+      },
+    );
+  } else {
+    for (const i of pending) {
+      await trainSubsetGroup(req, groups[i], s.alpha, store, {
+        signal: opts.signal,
+        onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, phase: 'subset-models', modelsDone, modelsTotal: req.m }) : undefined,
+      });
+      modelsDone += groups[i].length;
+    }
   }
   const started = performance.now();
   const ds = req.dataset;

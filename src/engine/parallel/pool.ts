@@ -12,7 +12,7 @@ import { UnlearnError, type ErrorCode } from '../errors';
 import { log } from '../log';
 import type { TrainModelsRequest, TrainModelsResult } from '../recipes/train-models';
 import type { TrainProgress } from '../train/trainer';
-import type { FromWorker, ToWorker } from './messages';
+import type { FromWorker, ToWorker, WorkerJob, WorkerResult } from './messages';
 
 /** How to start a worker: the bundled script next to us, or the TypeScript source under tsx. */
 function workerEntry(): { script: string; execArgv: string[] } | undefined {
@@ -48,9 +48,21 @@ export interface PoolOptions {
 }
 
 export async function trainGroupsInWorkers(tasks: TrainModelsRequest[], opts: PoolOptions): Promise<TrainModelsResult[]> {
+  const results = await runJobsInWorkers(
+    tasks.map((req) => ({ kind: 'models', req })),
+    opts,
+  );
+  return results.map((r) => {
+    if (r.kind !== 'models') throw new UnlearnError('io', 'a training worker answered a models job with another kind of result');
+    return r.result;
+  });
+}
+
+/** Runs independent jobs, each writing its own artifact to the store, in `opts.workers` processes. */
+export async function runJobsInWorkers(tasks: WorkerJob[], opts: PoolOptions): Promise<WorkerResult[]> {
   const entry = workerEntry();
   if (!entry) throw new UnlearnError('backend', 'the training worker script is missing; run `npm run build`');
-  const results: TrainModelsResult[] = new Array<TrainModelsResult>(tasks.length);
+  const results: WorkerResult[] = new Array<WorkerResult>(tasks.length);
   let next = 0;
   let failure: UnlearnError | undefined;
   const children: ChildProcess[] = [];
@@ -69,7 +81,7 @@ export async function trainGroupsInWorkers(tasks: TrainModelsRequest[], opts: Po
           return;
         }
         busy = next++;
-        child.send({ type: 'run', task: busy, req: tasks[busy], storeRoot: opts.storeRoot, backend: opts.backend } satisfies ToWorker);
+        child.send({ type: 'run', task: busy, job: tasks[busy], storeRoot: opts.storeRoot, backend: opts.backend } satisfies ToWorker);
       };
       child.on('message', (m: FromWorker) => {
         if (m.type === 'progress') opts.onProgress?.(m.task, m.progress);
@@ -98,6 +110,6 @@ export async function trainGroupsInWorkers(tasks: TrainModelsRequest[], opts: Po
   }
   if (opts.signal?.aborted) throw new UnlearnError('cancelled', 'training was cancelled');
   if (failure) throw failure;
-  log.debug(`trained ${tasks.length} groups in ${Math.min(opts.workers, tasks.length)} worker processes`);
+  log.debug(`ran ${tasks.length} training jobs in ${Math.min(opts.workers, tasks.length)} worker processes`);
   return results;
 }

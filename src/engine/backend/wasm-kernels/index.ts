@@ -9,6 +9,7 @@ import '@tensorflow/tfjs-backend-wasm';
 import { makeBatchMatMulConfig } from './batch-mat-mul';
 import { makeConv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
+import { makeGatherV2Config } from './gather-v2';
 import { makeMaxPoolGradConfig } from './max-pool-grad';
 import { makeUnsortedSegmentSumConfig } from './unsorted-segment-sum';
 
@@ -47,6 +48,7 @@ export function registerWasmTrainingKernels(): void {
     makeConv2DBackpropInputConfig(requireStock(tf.Conv2DBackpropInput)),
     makeMaxPoolGradConfig(stockKernel(tf.MaxPoolGrad)),
     makeConv2DBackpropFilterConfig(),
+    makeGatherV2Config(requireStock(tf.GatherV2)),
     makeUnsortedSegmentSumConfig(),
   ];
   for (const c of configs) install(c);

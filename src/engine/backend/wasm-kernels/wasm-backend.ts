@@ -64,6 +64,11 @@ export function f32(backend: WasmBackend, t: TensorInfo): Float32Array {
   return new Float32Array(backend.wasm.HEAPU8.buffer, record(backend, t).memoryOffset, tf.util.sizeFromShape(t.shape));
 }
 
+/** Byte offset of a tensor's data in the wasm heap (stable: heap growth keeps offsets). */
+export function memoryOffset(backend: WasmBackend, t: TensorInfo): number {
+  return record(backend, t).memoryOffset;
+}
+
 export function i32(backend: WasmBackend, t: TensorInfo): Int32Array {
   return new Int32Array(backend.wasm.HEAPU8.buffer, record(backend, t).memoryOffset, tf.util.sizeFromShape(t.shape));
 }
