@@ -306,8 +306,10 @@ export async function buildDatamodels(
   const held = new MaskPredictor(heldMasks, s.heldOut, nT, fitter.maskMean);
   const heldPred = new Float32Array(s.heldOut * D);
   try {
+    const blocks = Math.ceil(D / block);
     for (let c0 = 0; c0 < D; c0 += block) {
       cancelled();
+      opts.onProgress?.({ phase: 'fit', modelsDone: M, modelsTotal: M, epoch: 0, epochs: 1, step: c0 / block, totalSteps: blocks, loss: NaN, examplesPerSecond: 0, etaSeconds: NaN });
       const w = Math.min(block, D - c0);
       const beta = fitter.fitColumns(c0, w);
       writer.writeColumns(c0, w, beta);
