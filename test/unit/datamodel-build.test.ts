@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
 import { BETA_FILE, readBetaRows, sumBetaRows } from '../../src/engine/attribution/beta-file';
-import { buildDatamodels, DATAMODELS_KIND, subsetMask, SUBSET_MODELS_KIND } from '../../src/engine/attribution/datamodels';
-import { sumRows } from '../../src/engine/attribution/estimators';
+import { buildDatamodels, DATAMODELS_KIND, DEFAULT_LAMBDA_GRID, subsetMask, SUBSET_MODELS_KIND } from '../../src/engine/attribution/datamodels';
+import { DEFAULT_LASSO_GRID, sumRows } from '../../src/engine/attribution/estimators';
 import { decodeNpy } from '../../src/engine/store/npy';
 import { Store } from '../../src/engine/store/store';
 import { parseTrainConfig } from '../../src/engine/train/config';
@@ -63,6 +63,12 @@ test('β streamed in blocks: identical bytes for any block size, a valid .npy, r
     const bytesNarrow = readFileSync(join(narrow.dir, BETA_FILE));
     assert.ok(bytesNarrow.equals(bytesWide), `${estimator}: β bytes differ between block sizes`);
     assert.deepEqual(narrow.manifest.quality, wide.manifest.quality);
+    // λ (auto) is the grid value with the best held-out LDS.
+    const search = narrow.manifest.lambdaSearch;
+    assert.deepEqual(search.map((e) => e.lambda), estimator === 'lasso' ? DEFAULT_LASSO_GRID : DEFAULT_LAMBDA_GRID);
+    const best = search.reduce((a, e) => (e.lds > a.lds ? e : a));
+    assert.equal(narrow.manifest.lambda, best.lambda);
+    assert.ok(search.some((e) => e.lds !== best.lds), 'the grid values score differently');
     const whole = decodeNpy(bytesNarrow, BETA_FILE);
     assert.deepEqual(whole.shape, [150, 300, 3]);
     const beta = whole.data as Float32Array;
