@@ -257,8 +257,6 @@ export async function buildDatamodels(
   };
 
   const lambdaSearch: Array<{ lambda: number; lds: number }> = [];
-  let fitter: BlockFitter;
-  let lasso: LassoProblem | undefined;
   const pickBest = (ldsOf: (l: number) => number): number => {
     let best = -Infinity;
     let chosen = s.lambdaGrid[0];
@@ -273,57 +271,64 @@ export async function buildDatamodels(
     }
     return chosen;
   };
-  if (s.estimator === 'ridge') {
-    const problem = new RidgeProblem(fitMasks, mFit, nT, fitOut, D);
-    fitter = problem.fitter(s.lambda === 'auto' ? pickBest((l) => score(problem.predict(l, heldMasks, s.heldOut)).mean) : s.lambda);
-  } else if (s.estimator === 'lasso') {
-    lasso = new LassoProblem(fitMasks, mFit, nT, fitOut, D);
-    const problem = lasso;
-    let rho = s.lambda === 'auto' ? NaN : s.lambda;
-    if (s.lambda === 'auto') {
-      const points = s.lambdaSearchPoints >= P ? Int32Array.from({ length: P }, (_, i) => i) : sortedSample(deriveSeed(s.seedBase, 'lasso-lambda-search'), P, s.lambdaSearchPoints);
-      const cols = Int32Array.from({ length: points.length * C }, (_, k) => points[Math.floor(k / C)] * C + (k % C));
-      const sampleLabels = Int32Array.from(points, (p) => labels[p]);
-      const sampleActual = new Float32Array(s.heldOut * points.length);
-      for (let r = 0; r < s.heldOut; r++) for (let k = 0; k < points.length; k++) sampleActual[r * points.length + k] = actual[r * P + points[k]];
-      const hp = new MaskPredictor(heldMasks, s.heldOut, nT, problem.maskMean);
-      try {
-        const preds = problem.predictPath(s.lambdaGrid, cols, hp);
-        rho = pickBest((l) => linearDatamodelScore(marginsOfRows(preds[s.lambdaGrid.indexOf(l)], s.heldOut, points.length, C, sampleLabels), sampleActual, s.heldOut, points.length).mean);
-      } finally {
-        hp.dispose();
-      }
-    }
-    fitter = problem.fitter(rho);
-  } else {
-    fitter = diffMeansFitter(fitMasks, mFit, nT, fitOut, D);
-  }
-
-  // β block by block, straight into the file; the held-out predictions ([h × D], small) alongside.
-  const block = Math.max(1, Math.ceil((req.blockColumns ?? Math.max(TILE, Math.floor(2 ** 22 / nT))) / TILE)) * TILE;
-  const betaPath = store.tempFile(DATAMODELS_KIND, BETA_FILE);
-  const writer = new BetaWriter(betaPath, nT, P, C);
-  const held = new MaskPredictor(heldMasks, s.heldOut, nT, fitter.maskMean);
+  let fitter: BlockFitter | undefined;
+  let fitted: { intercept: Float64Array; maskMean: Float64Array; lambda: number | null } | undefined;
+  let lasso: LassoProblem | undefined;
   const heldPred = new Float32Array(s.heldOut * D);
+  const betaPath = store.tempFile(DATAMODELS_KIND, BETA_FILE);
   try {
-    const blocks = Math.ceil(D / block);
-    for (let c0 = 0; c0 < D; c0 += block) {
-      cancelled();
-      opts.onProgress?.({ phase: 'fit', modelsDone: M, modelsTotal: M, epoch: 0, epochs: 1, step: c0 / block, totalSteps: blocks, loss: NaN, examplesPerSecond: 0, etaSeconds: NaN });
-      const w = Math.min(block, D - c0);
-      const beta = fitter.fitColumns(c0, w);
-      writer.writeColumns(c0, w, beta);
-      const cols = Int32Array.from({ length: w }, (_, k) => c0 + k);
-      const pred = held.predict(beta, cols, fitter.intercept);
-      for (let r = 0; r < s.heldOut; r++) heldPred.set(pred.subarray(r * w, (r + 1) * w), r * D + c0);
+    if (s.estimator === 'ridge') {
+      const problem = new RidgeProblem(fitMasks, mFit, nT, fitOut, D);
+      fitter = problem.fitter(s.lambda === 'auto' ? pickBest((l) => score(problem.predict(l, heldMasks, s.heldOut)).mean) : s.lambda);
+    } else if (s.estimator === 'lasso') {
+      lasso = new LassoProblem(fitMasks, mFit, nT, fitOut, D);
+      const problem = lasso;
+      let rho = s.lambda === 'auto' ? NaN : s.lambda;
+      if (s.lambda === 'auto') {
+        const points = s.lambdaSearchPoints >= P ? Int32Array.from({ length: P }, (_, i) => i) : sortedSample(deriveSeed(s.seedBase, 'lasso-lambda-search'), P, s.lambdaSearchPoints);
+        const cols = Int32Array.from({ length: points.length * C }, (_, k) => points[Math.floor(k / C)] * C + (k % C));
+        const sampleLabels = Int32Array.from(points, (p) => labels[p]);
+        const sampleActual = new Float32Array(s.heldOut * points.length);
+        for (let r = 0; r < s.heldOut; r++) for (let k = 0; k < points.length; k++) sampleActual[r * points.length + k] = actual[r * P + points[k]];
+        const hp = new MaskPredictor(heldMasks, s.heldOut, nT, problem.maskMean);
+        try {
+          const preds = problem.predictPath(s.lambdaGrid, cols, hp);
+          rho = pickBest((l) => linearDatamodelScore(marginsOfRows(preds[s.lambdaGrid.indexOf(l)], s.heldOut, points.length, C, sampleLabels), sampleActual, s.heldOut, points.length).mean);
+        } finally {
+          hp.dispose();
+        }
+      }
+      fitter = problem.fitter(rho);
+    } else {
+      fitter = diffMeansFitter(fitMasks, mFit, nT, fitOut, D);
     }
-    writer.close();
-  } catch (e) {
-    writer.abort();
-    throw e;
+    fitted = { intercept: fitter.intercept, maskMean: fitter.maskMean, lambda: fitter.lambda ?? null };
+
+    // β block by block, straight into the file; the held-out predictions ([h × D], small) alongside.
+    const block = Math.max(1, Math.ceil((req.blockColumns ?? Math.max(TILE, Math.floor(2 ** 22 / nT))) / TILE)) * TILE;
+    const writer = new BetaWriter(betaPath, nT, P, C);
+    const held = new MaskPredictor(heldMasks, s.heldOut, nT, fitter.maskMean);
+    try {
+      const blocks = Math.ceil(D / block);
+      for (let c0 = 0; c0 < D; c0 += block) {
+        cancelled();
+        opts.onProgress?.({ phase: 'fit', modelsDone: M, modelsTotal: M, epoch: 0, epochs: 1, step: c0 / block, totalSteps: blocks, loss: NaN, examplesPerSecond: 0, etaSeconds: NaN });
+        const w = Math.min(block, D - c0);
+        const beta = fitter.fitColumns(c0, w);
+        writer.writeColumns(c0, w, beta);
+        const cols = Int32Array.from({ length: w }, (_, k) => c0 + k);
+        const pred = held.predict(beta, cols, fitter.intercept);
+        for (let r = 0; r < s.heldOut; r++) heldPred.set(pred.subarray(r * w, (r + 1) * w), r * D + c0);
+      }
+      writer.close();
+    } catch (e) {
+      writer.abort();
+      throw e;
+    } finally {
+      held.dispose();
+    }
   } finally {
-    held.dispose();
-    fitter.dispose();
+    fitter?.dispose();
     lasso?.dispose();
   }
   const q = score(heldPred);
@@ -342,7 +347,7 @@ export async function buildDatamodels(
     mFit,
     alpha: s.alpha,
     estimator: s.estimator,
-    lambda: fitter.lambda ?? null,
+    lambda: fitted.lambda,
     lambdaSearch,
     ...(s.estimator === 'lasso' && s.lambda === 'auto' && { lambdaSearchPoints: Math.min(s.lambdaSearchPoints, P) }),
     quality,
@@ -355,8 +360,8 @@ export async function buildDatamodels(
     classes: C,
   };
   store.write(DATAMODELS_KIND, key, manifest, {
-    'intercept.npy': { dtype: 'float64', shape: [P, C], data: fitter.intercept },
-    'mask-mean.npy': { dtype: 'float64', shape: [nT], data: fitter.maskMean },
+    'intercept.npy': { dtype: 'float64', shape: [P, C], data: fitted.intercept },
+    'mask-mean.npy': { dtype: 'float64', shape: [nT], data: fitted.maskMean },
     'masks.npy': { dtype: 'uint8', shape: [M, nT], data: masks },
     'logits.npy': { dtype: 'float32', shape: [M, P, C], data: logits },
     'lds.npy': { dtype: 'float64', shape: [P], data: q.perTarget },
