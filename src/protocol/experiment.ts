@@ -29,7 +29,7 @@ export const experimentSchema = z.strictObject({
   datamodels: z
     .strictObject({
       models: z.int().min(12).max(100_000).optional().describe('Subset models M (default: as many as training points). Print LDS beside every datamodel result: small M gives weak datamodels.'),
-      estimator: z.enum(['ridge', 'diff-means']).optional(),
+      estimator: z.enum(['ridge', 'lasso', 'diff-means']).optional(),
     })
     .optional()
     .describe('Datamodel estimation for DM-Direct and DMM.'),

@@ -381,7 +381,7 @@ export const linearStudyResult = z.object({
 export { METHOD_IDS, UNLEARN_PRESET_NAMES };
 export type UnlearnMethodId = (typeof METHOD_IDS)[number];
 /** Datamodel estimators (src/engine/attribution/estimators.ts ESTIMATORS; checked at compile time in the engine). */
-export const DATAMODEL_ESTIMATORS = ['ridge', 'diff-means'] as const;
+export const DATAMODEL_ESTIMATORS = ['ridge', 'lasso', 'diff-means'] as const;
 /** Methods that train nothing, so they take no budgets. */
 const NO_BUDGET_METHODS: readonly string[] = ['dm-direct', 'retrain'];
 const USABLE_METHODS = METHOD_IDS.filter((m) => m !== 'dmm-trak');

@@ -218,6 +218,6 @@ test('bad params name the field at fault', async () => {
   await rejectsWith(client.sendRaw('unlearn/compare', { ...base, methods: ['om'], settings: { om: { lr: -1 } } }), 'invalid-params', /settings\.om\.lr: Too small/);
   await rejectsWith(client.sendRaw('unlearn/compare', { ...base, methods: ['dmm-trak'] }), 'invalid-params', /methods\[0\]: dmm-trak: TRAK datamodels are not implemented yet/);
   await rejectsWith(client.sendRaw('unlearn/compare', { ...base, methods: [] }), 'invalid-params', /methods: /);
-  await rejectsWith(client.sendRaw('unlearn/estimateDatamodels', { store, ...RECIPE, models: 40, estimator: 'lasso' }), 'invalid-params', /estimator: /);
+  await rejectsWith(client.sendRaw('unlearn/estimateDatamodels', { store, ...RECIPE, models: 40, estimator: 'elastic-net' }), 'invalid-params', /estimator: /);
   await rejectsWith(client.sendRaw('unlearn/pointMargins', { store, comparison: '../x', method: 'om', point: 0 }), 'invalid-params', /comparison: must be a comparison key or the absolute path/);
 });

@@ -8,7 +8,9 @@
  * Stored (kind `datamodels`): beta.npy [n_train × P × C] float32 (β[i, x, c]: the effect of
  * including training point i on logit c of point x; points P = [train..., val...]),
  * intercept.npy [P × C], mask-mean.npy [n], masks.npy [M × n] uint8, logits.npy [M × P × C],
- * lds.npy [P] (per-target LDS). At n = 1,000, P = 2,000, C = 10 β is 80 MB.
+ * lds.npy [P] (per-target LDS). β is fitted in column blocks streamed into beta.npy (see
+ * beta-file.ts), so the fit holds the outputs (M × P × C) and one n × block slice of β, never
+ * all n × P × C floats; consumers read the rows they need with readBetaRows.
  */
 import { initBackend } from '../backend/select';
 import { runJobsInWorkers, workerCount } from '../parallel/pool';
@@ -24,7 +26,8 @@ import { TRAINING_REVISION, trainEnsemble, type TrainProgress } from '../train/t
 import { sortedSample } from '../util/rng';
 import { deriveSeed } from '../util/seed';
 import { ENGINE_VERSION } from '../version';
-import { diffMeansFit, predictWithFit, RidgeProblem, type DatamodelFit, type Estimator } from './estimators';
+import { BETA_FILE, BetaWriter } from './beta-file';
+import { DEFAULT_LASSO_GRID, diffMeansFitter, LassoProblem, MaskPredictor, RidgeProblem, TILE, type BlockFitter, type Estimator } from './estimators';
 import { linearDatamodelScore, meanDefined } from './lds';
 
 export const SUBSET_MODELS_KIND = 'subset-models';
@@ -42,11 +45,18 @@ export interface DatamodelRequest {
   heldOut?: number;
   alpha?: number;
   estimator?: Estimator;
-  /** Ridge λ relative to the kernel's mean diagonal, or `auto` (best held-out LDS on the grid). */
+  /**
+   * Ridge: λ relative to the kernel's mean diagonal; lasso: ρ, λ relative to the noise level
+   * (estimators.ts); or `auto` (best held-out LDS on the grid).
+   */
   lambda?: number | 'auto';
   lambdaGrid?: number[];
+  /** Lasso `auto`: target points (with all their classes) the grid is searched on (default 200). */
+  lambdaSearchPoints?: number;
   groupSize?: number;
   seedBase?: number;
+  /** Columns of β fitted and written at a time (rounded up to a multiple of TILE); does not change β. */
+  blockColumns?: number;
 }
 
 export interface DatamodelQuality {
@@ -70,8 +80,9 @@ export interface DatamodelManifest extends ArtifactManifest {
   alpha: number;
   estimator: Estimator;
   lambda: number | null;
-  /** Held-out LDS per λ tried (ridge, auto). */
+  /** Held-out LDS per λ tried (ridge and lasso, auto; lasso's on `lambdaSearchPoints` sampled targets). */
   lambdaSearch: Array<{ lambda: number; lds: number }>;
+  lambdaSearchPoints?: number;
   quality: DatamodelQuality;
   groups: Array<{ seeds: number[]; key: string }>;
   subsetTrainAccuracy: number;
@@ -157,18 +168,22 @@ export async function trainSubsetGroup(req: DatamodelRequest, seeds: number[], a
   }
 }
 
-export function datamodelSettings(req: DatamodelRequest): { alpha: number; heldOut: number; estimator: Estimator; lambda: number | 'auto'; lambdaGrid: number[]; groupSize: number; seedBase: number } {
+export function datamodelSettings(req: DatamodelRequest): { alpha: number; heldOut: number; estimator: Estimator; lambda: number | 'auto'; lambdaGrid: number[]; lambdaSearchPoints: number; groupSize: number; seedBase: number } {
   const alpha = req.alpha ?? 0.5;
   const heldOut = req.heldOut ?? Math.max(10, Math.round(0.1 * req.m));
   if (!Number.isInteger(req.m) || req.m < 1) throw new UnlearnError('bad-config', `datamodels need M ≥ 1 subset models, got ${req.m}`);
   if (!(alpha > 0 && alpha < 1)) throw new UnlearnError('bad-config', `datamodel subset fraction α must be in (0, 1), got ${alpha}`);
   if (!Number.isInteger(heldOut) || heldOut < 3 || req.m - heldOut < 2) throw new UnlearnError('bad-config', `datamodels with M = ${req.m} cannot keep ${heldOut} held-out models (need ≥ 3 held out and ≥ 2 to fit)`);
+  const estimator = req.estimator ?? 'ridge';
+  const lambdaSearchPoints = req.lambdaSearchPoints ?? 200;
+  if (!Number.isInteger(lambdaSearchPoints) || lambdaSearchPoints < 1) throw new UnlearnError('bad-config', `λ search points must be a whole number ≥ 1, got ${lambdaSearchPoints}`);
   return {
     alpha,
     heldOut,
-    estimator: req.estimator ?? 'ridge',
+    estimator,
     lambda: req.lambda ?? 'auto',
-    lambdaGrid: req.lambdaGrid ?? DEFAULT_LAMBDA_GRID,
+    lambdaGrid: req.lambdaGrid ?? (estimator === 'lasso' ? DEFAULT_LASSO_GRID : DEFAULT_LAMBDA_GRID),
+    lambdaSearchPoints,
     groupSize: req.groupSize ?? (req.model.kind === 'mlp' || req.model.kind === 'logreg' ? 50 : 4),
     seedBase: req.seedBase ?? SUBSET_SEED_BASE,
   };
@@ -191,7 +206,8 @@ export async function buildDatamodels(
   const groups: number[][] = [];
   for (let i = 0; i < seeds.length; i += s.groupSize) groups.push(seeds.slice(i, i + s.groupSize));
   const groupKeys = groups.map((g) => subsetGroupKey(req, g, s.alpha, backend));
-  const key = contentKey({ kind: DATAMODELS_KIND, groups: groupKeys, heldOut: s.heldOut, estimator: s.estimator, lambda: s.lambda, grid: s.estimator === 'ridge' && s.lambda === 'auto' ? s.lambdaGrid : null });
+  const auto = s.estimator !== 'diff-means' && s.lambda === 'auto';
+  const key = contentKey({ kind: DATAMODELS_KIND, groups: groupKeys, heldOut: s.heldOut, estimator: s.estimator, lambda: s.lambda, grid: auto ? s.lambdaGrid : null, ...(auto && s.estimator === 'lasso' && { searchPoints: s.lambdaSearchPoints }) });
   const existing = store.readManifest<DatamodelManifest>(DATAMODELS_KIND, key);
   if (existing) return { key, dir: store.dir(DATAMODELS_KIND, key), cached: true, manifest: existing };
 
@@ -262,29 +278,86 @@ export async function buildDatamodels(
   labels.set(ds.validation.y, nT);
   const actual = marginsOfRows(heldOut, s.heldOut, P, C, labels);
   const score = (pred: Float32Array) => linearDatamodelScore(marginsOfRows(pred, s.heldOut, P, C, labels), actual, s.heldOut, P);
+  const cancelled = () => {
+    if (opts.signal?.aborted) throw new UnlearnError('cancelled', 'datamodel fit was cancelled');
+  };
 
-  let fit: DatamodelFit;
   const lambdaSearch: Array<{ lambda: number; lds: number }> = [];
-  if (s.estimator === 'ridge') {
-    const problem = new RidgeProblem(fitMasks, mFit, nT, fitOut, D);
-    let lambda = s.lambda === 'auto' ? NaN : s.lambda;
-    if (s.lambda === 'auto') {
-      let best = -Infinity;
-      for (const l of s.lambdaGrid) {
-        if (opts.signal?.aborted) throw new UnlearnError('cancelled', 'datamodel fit was cancelled');
-        const lds = score(problem.predict(l, heldMasks, s.heldOut)).mean;
-        lambdaSearch.push({ lambda: l, lds });
-        if (lds > best) {
-          best = lds;
-          lambda = l;
-        }
+  const pickBest = (ldsOf: (l: number) => number): number => {
+    let best = -Infinity;
+    let chosen = s.lambdaGrid[0];
+    for (const l of s.lambdaGrid) {
+      cancelled();
+      const lds = ldsOf(l);
+      lambdaSearch.push({ lambda: l, lds });
+      if (lds > best) {
+        best = lds;
+        chosen = l;
       }
     }
-    fit = problem.fit(lambda);
-  } else {
-    fit = diffMeansFit(fitMasks, mFit, nT, fitOut, D);
+    return chosen;
+  };
+  let fitter: BlockFitter | undefined;
+  let fitted: { intercept: Float64Array; maskMean: Float64Array; lambda: number | null } | undefined;
+  let lasso: LassoProblem | undefined;
+  const heldPred = new Float32Array(s.heldOut * D);
+  const betaPath = store.tempFile(DATAMODELS_KIND, BETA_FILE);
+  try {
+    if (s.estimator === 'ridge') {
+      const problem = new RidgeProblem(fitMasks, mFit, nT, fitOut, D);
+      fitter = problem.fitter(s.lambda === 'auto' ? pickBest((l) => score(problem.predict(l, heldMasks, s.heldOut)).mean) : s.lambda);
+    } else if (s.estimator === 'lasso') {
+      lasso = new LassoProblem(fitMasks, mFit, nT, fitOut, D);
+      const problem = lasso;
+      let rho = s.lambda === 'auto' ? NaN : s.lambda;
+      if (s.lambda === 'auto') {
+        const points = s.lambdaSearchPoints >= P ? Int32Array.from({ length: P }, (_, i) => i) : sortedSample(deriveSeed(s.seedBase, 'lasso-lambda-search'), P, s.lambdaSearchPoints);
+        const cols = Int32Array.from({ length: points.length * C }, (_, k) => points[Math.floor(k / C)] * C + (k % C));
+        const sampleLabels = Int32Array.from(points, (p) => labels[p]);
+        const sampleActual = new Float32Array(s.heldOut * points.length);
+        for (let r = 0; r < s.heldOut; r++) for (let k = 0; k < points.length; k++) sampleActual[r * points.length + k] = actual[r * P + points[k]];
+        const hp = new MaskPredictor(heldMasks, s.heldOut, nT, problem.maskMean);
+        try {
+          const preds = problem.predictPath(s.lambdaGrid, cols, hp);
+          rho = pickBest((l) => linearDatamodelScore(marginsOfRows(preds[s.lambdaGrid.indexOf(l)], s.heldOut, points.length, C, sampleLabels), sampleActual, s.heldOut, points.length).mean);
+        } finally {
+          hp.dispose();
+        }
+      }
+      fitter = problem.fitter(rho);
+    } else {
+      fitter = diffMeansFitter(fitMasks, mFit, nT, fitOut, D);
+    }
+    fitted = { intercept: fitter.intercept, maskMean: fitter.maskMean, lambda: fitter.lambda ?? null };
+
+    // β block by block, straight into the file; the held-out predictions ([h × D], small) alongside.
+    const block = Math.max(1, Math.ceil((req.blockColumns ?? Math.max(TILE, Math.floor(2 ** 22 / nT))) / TILE)) * TILE;
+    const writer = new BetaWriter(betaPath, nT, P, C);
+    const held = new MaskPredictor(heldMasks, s.heldOut, nT, fitter.maskMean);
+    try {
+      const blocks = Math.ceil(D / block);
+      for (let c0 = 0; c0 < D; c0 += block) {
+        cancelled();
+        opts.onProgress?.({ phase: 'fit', modelsDone: M, modelsTotal: M, epoch: 0, epochs: 1, step: c0 / block, totalSteps: blocks, loss: NaN, examplesPerSecond: 0, etaSeconds: NaN });
+        const w = Math.min(block, D - c0);
+        const beta = fitter.fitColumns(c0, w);
+        writer.writeColumns(c0, w, beta);
+        const cols = Int32Array.from({ length: w }, (_, k) => c0 + k);
+        const pred = held.predict(beta, cols, fitter.intercept);
+        for (let r = 0; r < s.heldOut; r++) heldPred.set(pred.subarray(r * w, (r + 1) * w), r * D + c0);
+      }
+      writer.close();
+    } catch (e) {
+      writer.abort();
+      throw e;
+    } finally {
+      held.dispose();
+    }
+  } finally {
+    fitter?.dispose();
+    lasso?.dispose();
   }
-  const q = score(predictWithFit(fit, heldMasks, s.heldOut));
+  const q = score(heldPred);
   const trainTargets = Int32Array.from({ length: nT }, (_, i) => i);
   const valTargets = Int32Array.from({ length: nV }, (_, i) => nT + i);
   const quality: DatamodelQuality = { lds: q.mean, ldsTrain: meanDefined(q.perTarget, trainTargets), ldsVal: meanDefined(q.perTarget, valTargets), slope: q.slope, heldOut: s.heldOut };
@@ -300,8 +373,9 @@ export async function buildDatamodels(
     mFit,
     alpha: s.alpha,
     estimator: s.estimator,
-    lambda: fit.lambda ?? null,
+    lambda: fitted.lambda,
     lambdaSearch,
+    ...(s.estimator === 'lasso' && s.lambda === 'auto' && { lambdaSearchPoints: Math.min(s.lambdaSearchPoints, P) }),
     quality,
     groups: groups.map((g, i) => ({ seeds: g, key: groupKeys[i] })),
     subsetTrainAccuracy: mean(tAcc),
@@ -312,21 +386,15 @@ export async function buildDatamodels(
     classes: C,
   };
   store.write(DATAMODELS_KIND, key, manifest, {
-    'beta.npy': { dtype: 'float32', shape: [nT, P, C], data: fit.beta },
-    'intercept.npy': { dtype: 'float64', shape: [P, C], data: fit.intercept },
-    'mask-mean.npy': { dtype: 'float64', shape: [nT], data: fit.maskMean },
+    'intercept.npy': { dtype: 'float64', shape: [P, C], data: fitted.intercept },
+    'mask-mean.npy': { dtype: 'float64', shape: [nT], data: fitted.maskMean },
     'masks.npy': { dtype: 'uint8', shape: [M, nT], data: masks },
     'logits.npy': { dtype: 'float32', shape: [M, P, C], data: logits },
     'lds.npy': { dtype: 'float64', shape: [P], data: q.perTarget },
-  });
+  }, {}, { [BETA_FILE]: { path: betaPath, dtype: 'float32', shape: [nT, P, C] } });
   const written = store.readManifest<DatamodelManifest>(DATAMODELS_KIND, key);
   if (!written) throw new UnlearnError('io', `datamodels ${key} were not written`);
   return { key, dir: store.dir(DATAMODELS_KIND, key), cached: false, manifest: written };
-}
-
-export function readBeta(store: Store, key: string): { beta: Float32Array; n: number; P: number; C: number } {
-  const a = store.readArray(DATAMODELS_KIND, key, 'beta.npy');
-  return { beta: a.data as Float32Array, n: a.shape[0], P: a.shape[1], C: a.shape[2] };
 }
 
 export function readLdsPerTarget(store: Store, key: string): Float64Array {

@@ -1,4 +1,5 @@
 /** Public API of the datamodels (see docs/datamodels.md). */
-export { buildDatamodels, datamodelSettings, readBeta, readLdsPerTarget, subsetMask, DATAMODELS_KIND, SUBSET_MODELS_KIND, type DatamodelManifest, type DatamodelProgress, type DatamodelQuality, type DatamodelRequest, type DatamodelResult } from './datamodels';
-export { diffMeansFit, predictWithFit, ridgeFit, RidgeProblem, sumRows, ESTIMATORS, type DatamodelFit, type Estimator } from './estimators';
+export { buildDatamodels, datamodelSettings, readLdsPerTarget, subsetMask, DATAMODELS_KIND, SUBSET_MODELS_KIND, type DatamodelManifest, type DatamodelProgress, type DatamodelQuality, type DatamodelRequest, type DatamodelResult } from './datamodels';
+export { BETA_FILE, BetaWriter, readBetaRows, sumBetaRows, type BetaRows } from './beta-file';
+export { diffMeansFit, diffMeansFitter, fitAll, LassoProblem, predictWithFit, ridgeFit, RidgeProblem, sumRows, DEFAULT_LASSO_GRID, ESTIMATORS, TILE, type BlockFitter, type DatamodelFit, type Estimator } from './estimators';
 export { linearDatamodelScore, spearman, type LdsResult } from './lds';

@@ -9,7 +9,7 @@
  * job's fraction weighs each phase by its work (examples per model × models), so a cached phase
  * is skipped over and the fraction never goes back.
  */
-import { buildDatamodels, datamodelSettings, readBeta, readLdsPerTarget, sumRows, ESTIMATORS, type DatamodelRequest, type DatamodelResult, type Estimator } from '../attribution';
+import { buildDatamodels, datamodelSettings, readLdsPerTarget, sumBetaRows, ESTIMATORS, type DatamodelRequest, type DatamodelResult, type Estimator } from '../attribution';
 import { meanDefined } from '../attribution/lds';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
@@ -367,8 +367,7 @@ export async function runUnlearnersJob(p: ParsedJobParams<'runUnlearners'>, stor
   const origLogits = p.methods.some((m) => m === 'dm-direct' || m === 'dmm') ? readLogits(originals.key) : undefined;
   let sumF: Float64Array | undefined;
   if (dm) {
-    const b = readBeta(store, dm.key);
-    sumF = sumRows(b.beta, b.P * b.C, forget);
+    sumF = sumBetaRows(dm.dir, forget);
   }
   const unlearnGroup = p.groupSize ?? defaultGroupSize(p.model);
   const arrays: Record<string, NpyArray> = {};

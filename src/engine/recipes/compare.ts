@@ -7,8 +7,8 @@
  * unlearned models' margins beside it (margins/…, for per-point views), the forget set's indices,
  * summary JSON and CSV, and a plot-ready cost vs average-p99 table.
  */
-import { buildDatamodels, readBeta, readLdsPerTarget, type DatamodelProgress, type DatamodelRequest, type DatamodelResult } from '../attribution/datamodels';
-import { sumRows } from '../attribution/estimators';
+import { buildDatamodels, readLdsPerTarget, type DatamodelProgress, type DatamodelRequest, type DatamodelResult } from '../attribution/datamodels';
+import { sumBetaRows } from '../attribution/beta-file';
 import { meanDefined } from '../attribution/lds';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
@@ -254,8 +254,7 @@ export async function compareUnlearners(
   const origLogits = methods.some((m) => m === 'dm-direct' || m === 'dmm') ? readEnsembleLogits(store, originals.key) : undefined;
   let sumF: Float64Array | undefined;
   if (dm && origLogits) {
-    const b = readBeta(store, dm.key);
-    sumF = sumRows(b.beta, b.P * b.C, forget);
+    sumF = sumBetaRows(dm.dir, forget);
   }
 
   for (const method of methods) {

@@ -7,7 +7,8 @@ import { dirname, basename, join } from 'node:path';
 import { UnlearnError } from '../errors';
 
 let counter = 0;
-function tempSibling(path: string): string {
+/** A temporary name beside `path` that sweepTemporaries recognises (and removes once its process is gone). */
+export function tempSibling(path: string): string {
   return join(dirname(path), `.${basename(path)}.tmp-${process.pid}-${counter++}`);
 }
 
@@ -39,10 +40,12 @@ export function writeFileAtomic(path: string, data: string | Uint8Array): void {
 
 /**
  * Writes a whole directory of files atomically: everything is written into a temporary
- * directory that is renamed into place last. If `dir` appeared meanwhile (another writer
- * finished the same artifact first), ours is discarded and false is returned.
+ * directory that is renamed into place last. `moved` names files already written elsewhere on
+ * the same file system (too large to hold in memory) that are renamed into it. If `dir`
+ * appeared meanwhile (another writer finished the same artifact first), ours is discarded and
+ * false is returned.
  */
-export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>): boolean {
+export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | Uint8Array>, moved: ReadonlyMap<string, string> = new Map()): boolean {
   const tmp = tempSibling(dir);
   try {
     mkdirSync(tmp, { recursive: true });
@@ -50,6 +53,11 @@ export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | 
       const p = join(tmp, name);
       mkdirSync(dirname(p), { recursive: true });
       writeFileSync(p, data);
+    }
+    for (const [name, from] of moved) {
+      const p = join(tmp, name);
+      mkdirSync(dirname(p), { recursive: true });
+      renameSync(from, p);
     }
     if (existsSync(dir)) {
       rmSync(tmp, { recursive: true, force: true });
@@ -59,6 +67,7 @@ export function writeDirAtomic(dir: string, files: ReadonlyMap<string, string | 
     return true;
   } catch (e) {
     removeQuietly(tmp, true);
+    for (const from of moved.values()) removeQuietly(from, false);
     throw ioError(dir, e);
   }
 }

@@ -40,7 +40,8 @@ function pythonTuple(shape: readonly number[]): string {
   return `(${shape.join(', ')})`;
 }
 
-function headerBytes(dtype: NpyDtype, shape: readonly number[]): Buffer {
+/** The header numpy writes for an array of this dtype and shape (the data follows it). */
+export function npyHeader(dtype: NpyDtype, shape: readonly number[]): Buffer {
   let dict = `{'descr': '${DESCR[dtype]}', 'fortran_order': False, 'shape': ${pythonTuple(shape)}, }`;
   if (shape.length > 0) dict += ' '.repeat(GROWTH_AXIS_MAX_DIGITS - String(shape[0]).length);
   const text = Buffer.from(dict, 'latin1');
@@ -89,7 +90,7 @@ function swapBytesInPlace(bytes: Uint8Array, width: number): void {
 
 export function encodeNpy(array: NpyArray): Buffer {
   checkArray(array);
-  const header = headerBytes(array.dtype, array.shape);
+  const header = npyHeader(array.dtype, array.shape);
   const src = array.data;
   const body = Buffer.alloc(src.length * BYTES[array.dtype]);
   if (array.dtype === 'bool') {
@@ -102,14 +103,15 @@ export function encodeNpy(array: NpyArray): Buffer {
   return Buffer.concat([header, body]);
 }
 
-interface ParsedHeader {
+export interface NpyHeader {
   descr: string;
   fortran: boolean;
   shape: number[];
   dataOffset: number;
 }
 
-function parseHeader(buf: Buffer, file: string): ParsedHeader {
+/** Parses the header at the start of `buf` (which may hold only a prefix of the file). */
+export function parseNpyHeader(buf: Buffer, file: string): NpyHeader {
   if (buf.length < 10 || !buf.subarray(0, 6).equals(MAGIC)) {
     throw badFile(file, 'not a NumPy .npy file (bad magic number)');
   }
@@ -158,7 +160,7 @@ function readInt64AsInt32(bytes: Buffer, count: number, file: string): Int32Arra
 
 export function decodeNpy(buf: Buffer, fileNameForErrors: string): NpyArray {
   const file = fileNameForErrors;
-  const h = parseHeader(buf, file);
+  const h = parseNpyHeader(buf, file);
   if (h.fortran) {
     throw badFile(file, 'Fortran-order arrays are not supported: save with np.ascontiguousarray(a) first');
   }

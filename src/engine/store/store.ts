@@ -4,10 +4,10 @@
  * that determines the artifact, so an artifact on disk is never recomputed. A directory is
  * renamed into place only when complete, so any `<kind>/<key>/manifest.json` is whole.
  */
-import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UnlearnError } from '../errors';
-import { writeDirAtomic } from './atomic';
+import { tempSibling, writeDirAtomic } from './atomic';
 import { decodeNpy, encodeNpy, type NpyArray } from './npy';
 
 export const MANIFEST = 'manifest.json';
@@ -18,6 +18,13 @@ export interface ArtifactManifest {
   createdAt: string;
   /** Free-form, JSON-serialisable description: config, seeds, backend, results. */
   [field: string]: unknown;
+}
+
+/** An .npy file already written to a `Store.tempFile` path, to be moved into an artifact. */
+export interface PreparedArray {
+  path: string;
+  dtype: NpyArray['dtype'];
+  shape: number[];
 }
 
 export class Store {
@@ -52,7 +59,18 @@ export class Store {
   }
 
   /**
-   * Writes an artifact whole or not at all. Returns false if an identical artifact already
+   * A temporary path inside the store (same file system, so it can be renamed into an
+   * artifact) for a file written piece by piece; swept like any leftover if the process dies.
+   */
+  tempFile(kind: string, name: string): string {
+    const d = join(this.root, kind);
+    mkdirSync(d, { recursive: true });
+    return tempSibling(join(d, name));
+  }
+
+  /**
+   * Writes an artifact whole or not at all. `prepared` arrays were written to `tempFile`
+   * paths and are moved in (and removed if the artifact already existed). Returns false if an identical artifact already
    * existed (someone else finished it first); the existing one is kept.
    */
   write(
@@ -61,12 +79,16 @@ export class Store {
     manifest: Omit<ArtifactManifest, 'kind' | 'key' | 'createdAt'>,
     arrays: Record<string, NpyArray>,
     textFiles: Record<string, string> = {},
+    prepared: Record<string, PreparedArray> = {},
   ): boolean {
     const files = new Map<string, string | Uint8Array>(Object.entries(textFiles));
     for (const [name, arr] of Object.entries(arrays)) files.set(name, encodeNpy(arr));
-    const full: ArtifactManifest = { kind, key, createdAt: new Date().toISOString(), ...manifest, arrays: describeArrays(arrays) };
+    const full: ArtifactManifest = { kind, key, createdAt: new Date().toISOString(), ...manifest, arrays: { ...describeArrays(arrays), ...describeArrays(prepared) } };
     files.set(MANIFEST, JSON.stringify(full, null, 2) + '\n');
-    return writeDirAtomic(this.dir(kind, key), files);
+    const moved = new Map(Object.entries(prepared).map(([name, p]) => [name, p.path]));
+    const written = writeDirAtomic(this.dir(kind, key), files, moved);
+    if (!written) for (const p of moved.values()) rmSync(p, { force: true });
+    return written;
   }
 
   /** Deletes a stored artifact (used by --force before rewriting it). */
@@ -105,7 +127,7 @@ export class Store {
   }
 }
 
-function describeArrays(arrays: Record<string, NpyArray>): Record<string, { dtype: string; shape: number[] }> {
+function describeArrays(arrays: Record<string, { dtype: string; shape: number[] }>): Record<string, { dtype: string; shape: number[] }> {
   return Object.fromEntries(Object.entries(arrays).map(([n, a]) => [n, { dtype: a.dtype, shape: a.shape }]));
 }
 

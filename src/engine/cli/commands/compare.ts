@@ -81,7 +81,7 @@ export function register(program: Command): void {
     .option('--dm-held-out <h>', 'datamodels: subset models held out for LDS (default max(10, M/10))', parseIntOption('dm-held-out'))
     .option('--dm-alpha <a>', 'datamodels: subset fraction α (0.5)', parseNumberOption('dm-alpha'))
     .addOption(new Option('--dm-estimator <e>', 'datamodel estimator').choices(ESTIMATORS as unknown as string[]).default('ridge'))
-    .option('--dm-lambda <λ>', 'ridge λ relative to the kernel diagonal, or auto (best held-out LDS)');
+    .option('--dm-lambda <λ>', 'ridge: λ relative to the kernel diagonal; lasso: λ relative to the noise level (docs/datamodels.md); or auto (best held-out LDS)');
   addRecipeOptions(cmd, { defaultPreset: 'quick', ensemble: true })
     .addHelpText('after', '\nExamples:\n  $ unlearn compare -f forget-sets/random-100-seed0.forget.json -n 50\n  $ unlearn compare --methods gd,om,dmm --budget om=5,10,20,40 -n 20\n  $ unlearn compare --unlearn-preset paper --methods om,dmm')
     .action(async (o: CompareOptions, c: Command) => {
