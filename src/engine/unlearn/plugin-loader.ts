@@ -10,10 +10,10 @@ import { extname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { UnlearnerPlugin } from '../../../types/unlearner-plugin';
 import { UnlearnError } from '../errors';
-import { METHOD_IDS } from './settings';
+import { METHOD_IDS, METHOD_LABELS, PLUGIN_ID_PATTERN } from './settings';
 
 export const PLUGIN_API_VERSION = 1;
-export const PLUGIN_ID_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
+export { PLUGIN_ID_PATTERN };
 export const DEFAULT_PLUGIN_BUDGETS: readonly number[] = [1, 3, 5];
 /** Ids a plug-in cannot take: the built-in methods and the reference rows of a comparison. */
 export const RESERVED_METHOD_IDS: readonly string[] = [...METHOD_IDS, 'do-nothing', 'noise-floor'];
@@ -144,4 +144,21 @@ export function splitMethods(ids: readonly string[], plugins: readonly LoadedPlu
     }
   }
   return { builtins: [...new Set(builtins)], plugins: [...new Set(chosen)] };
+}
+
+export interface UnlearnerListing {
+  id: string;
+  label: string;
+  kind: 'built-in' | 'plugin';
+  description: string;
+  file: string | null;
+  budgets: number[] | null;
+}
+
+/** Every method a comparison can run: the built-ins (TRAK's DMM is not available yet), then the plug-ins. */
+export function listUnlearners(plugins: readonly LoadedPlugin[]): UnlearnerListing[] {
+  return [
+    ...METHOD_IDS.filter((m) => m !== 'dmm-trak').map((id) => ({ id, label: METHOD_LABELS[id], kind: 'built-in' as const, description: '', file: null, budgets: null })),
+    ...plugins.map((p) => ({ id: p.id, label: p.label, kind: 'plugin' as const, description: p.description, file: p.file, budgets: [...p.budgets] })),
+  ];
 }

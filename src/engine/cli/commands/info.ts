@@ -1,7 +1,6 @@
 /** `unlearn info`: the backend this machine gets, versions, the unlearning methods (plug-ins too) and what the store holds. */
 import type { Command } from 'commander';
-import { loadPlugins } from '../../unlearn/plugin-loader';
-import { METHOD_IDS, METHOD_LABELS } from '../../unlearn/settings';
+import { listUnlearners, loadPlugins } from '../../unlearn/plugin-loader';
 import { ENGINE_VERSION } from '../../version';
 import { backendFor, output, storeFor } from '../context';
 import { formatTable } from '../table';
@@ -17,10 +16,7 @@ export function register(program: Command): void {
       const backend = await backendFor(cmd);
       const store = storeFor(cmd);
       const kinds = store.kinds().map((k) => ({ kind: k, artifacts: store.list(k).length }));
-      const methods = [
-        ...METHOD_IDS.filter((m) => m !== 'dmm-trak').map((id) => ({ id, label: METHOD_LABELS[id], kind: 'built-in' as const, file: null as string | null })),
-        ...plugins.map((p) => ({ id: p.id, label: p.label, kind: 'plugin' as const, file: p.file as string | null })),
-      ];
+      const methods = listUnlearners(plugins);
       const info = { engineVersion: ENGINE_VERSION, node: process.version, backend, methods, store: { root: store.root, kinds } };
       output(cmd, info, () =>
         `Unlearning Workbench engine ${ENGINE_VERSION} on Node ${process.version}\n` +
