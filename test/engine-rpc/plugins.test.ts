@@ -73,6 +73,19 @@ test('compare runs a plug-in listed in methods beside GD, with KLoM, cost and lo
   assert.equal(r.rows[0].plugin, null);
 });
 
+test('runUnlearners applies a plug-in and returns its per-model results', async () => {
+  const r = await client.runJob('runUnlearners', { store, ...RECIPE, n: 2, forget: { set: forgetSet }, methods: ['random-labels'], plugins: [EXAMPLE] });
+  assert.deepEqual(
+    r.methods.map((m) => [m.method, m.label, m.budgets.map((b) => b.epochs)]),
+    [['random-labels', 'Random labels', [2, 5, 10]]],
+  );
+  for (const b of r.methods[0].budgets) {
+    assert.equal(b.models.length, 2);
+    assert.equal(b.diverged, false);
+    assert.equal(b.costExamples, 200 * b.epochs);
+  }
+});
+
 test('a plug-in id needs its module; a plug-in that fails mid-run fails its job, not the engine', async () => {
   const base = { store, ...RECIPE, n: 2, forget: { set: forgetSet } };
   await rejectsWith(client.sendRaw('unlearn/compare', { ...base, methods: ['gd', 'random-labels'] }), 'invalid-params', /methods\[1\]: unknown method "random-labels" \(known: gd, .*needs its module in "plugins"/);

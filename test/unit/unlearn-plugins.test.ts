@@ -4,6 +4,7 @@
  * wrong giving a clear UnlearnError — or, for non-finite weights, a diverged row.
  */
 import { test } from 'node:test';
+import * as tf from '@tensorflow/tfjs-core';
 import assert from 'node:assert/strict';
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -62,7 +63,9 @@ test('a plug-in runs through the comparison beside GD and is scored like it: KLo
   await initBackend();
   const store = new Store(mkdtempSync(join(tmpdir(), 'uw-plugins-')));
   const plugin = withBudgets(await loadPlugin(EXAMPLE), [1, 2]);
+  const mark = tf.memory().numTensors;
   const r = await compareUnlearners(request([plugin]), store);
+  assert.equal(tf.memory().numTensors - mark, 0, 'tensors left behind');
   assert.deepEqual(
     r.rows.map((x) => `${x.method}@${x.epochs}`),
     ['do-nothing@0', 'noise-floor@3', 'gd@1', 'gd@2', 'random-labels@1', 'random-labels@2'],

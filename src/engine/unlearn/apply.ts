@@ -124,7 +124,7 @@ export async function unlearnOriginals(
 
   const started = performance.now();
   const train = toDevice(ds.train.x, ds.train.y, nT, ds.inputShape);
-  const all = tf.concat([train.x, tf.tensor(ds.validation.x, [nV, ...ds.inputShape], 'float32')]);
+  const all = tf.tidy(() => tf.concat([train.x, tf.tensor(ds.validation.x, [nV, ...ds.inputShape], 'float32')]));
   const outcomes = new Map<number, { steps: number; cost: UnlearnCost; margins: Float32Array; diverged: Array<number | null>; acc: AccuracyBySplit[]; trace: LossTraceEntry[][] }>();
   let row = 0;
   try {
