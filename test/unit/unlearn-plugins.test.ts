@@ -10,6 +10,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
+import { runCli } from '../../src/engine/cli/main';
 import { UnlearnError } from '../../src/engine/errors';
 import { makeForgetSet } from '../../src/engine/forget/forget-set';
 import { COMPARISONS_KIND, compareUnlearners, marginsFileOf, type CompareRequest } from '../../src/engine/recipes/compare';
@@ -134,4 +135,16 @@ test('a plug-in that throws while unlearning, or skips its epochs, fails its com
   const store = new Store(mkdtempSync(join(tmpdir(), 'uw-plugins-bad-')));
   await rejects(compareUnlearners(request([await loadPlugin(fixture('fails-midway.mjs'))], []), store), 'bad-config', /plug-in unlearner "fails-midway" .* failed: cannot read properties/);
   await rejects(compareUnlearners(request([await loadPlugin(fixture('skips-end-epoch.mjs'))], []), store), 'bad-config', /returned after 0 of 2 epochs/);
+});
+
+test('the CLI lists a plug-in in `info` and refuses a plug-in id without its module', async () => {
+  const store = mkdtempSync(join(tmpdir(), 'uw-plugins-cli-'));
+  const out: string[] = [];
+  const code = await runCli(['--store', store, '--json', 'info', '--plugin', EXAMPLE], { stdout: (t) => out.push(t) });
+  assert.equal(code, 0);
+  const info = JSON.parse(out.join('')) as { methods: Array<{ id: string; kind: string; file: string | null }> };
+  assert.deepEqual(info.methods.at(-1), { id: 'random-labels', label: 'Random labels', kind: 'plugin', description: 'fine-tune on F with random wrong labels, then descend on R (SGD, lr 1e-2)', file: EXAMPLE, budgets: [2, 5, 10] });
+  assert.ok(info.methods.some((m) => m.id === 'gd' && m.kind === 'built-in'));
+  const bad = await runCli(['--store', store, 'compare', '--train-size', '40', '--val-size', '20', '-n', '2', '--methods', 'gd,random-labels'], { stdout: () => undefined });
+  assert.equal(bad, 64, 'bad usage: the plug-in id needs --plugin');
 });

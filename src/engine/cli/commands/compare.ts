@@ -89,14 +89,15 @@ export function register(program: Command): void {
   addRecipeOptions(cmd, { defaultPreset: 'quick', ensemble: true })
     .addHelpText('after', '\nExamples:\n  $ unlearn compare -f forget-sets/random-100-seed0.forget.json -n 50\n  $ unlearn compare --methods gd,om,dmm --budget om=5,10,20,40 -n 20\n  $ unlearn compare --unlearn-preset paper --methods om,dmm\n  $ unlearn compare --plugin examples/unlearners/random-labels.mjs --methods gd,random-labels --budget random-labels=2,5')
     .action(async (o: CompareOptions, c: Command) => {
-      const backend = await backendFor(c);
-      const recipe = await resolveRecipe(o);
-      const forgetSet = await forgetSetFor(o.forgetSet, recipe.dataset, recipe.preset?.forgetSize ?? 100);
+      // Methods and plug-ins first: a typo is refused before any data is read.
       const loaded = await loadPlugins(o.plugin);
       const ids = o.methods.split(',').map((s) => s.trim()).filter((s) => s !== '');
       if (ids.length === 0) throw new UnlearnError('bad-config', '--methods is empty');
       const { builtins: methods, plugins } = splitMethods(ids, loaded);
       const budgets = parseBudgets(o.budget, plugins.map((p) => p.id));
+      const backend = await backendFor(c);
+      const recipe = await resolveRecipe(o);
+      const forgetSet = await forgetSetFor(o.forgetSet, recipe.dataset, recipe.preset?.forgetSize ?? 100);
       const lambda = o.dmLambda === undefined || o.dmLambda === 'auto' ? undefined : Number(o.dmLambda);
       if (lambda !== undefined && !(lambda > 0)) throw new UnlearnError('bad-config', `--dm-lambda must be a positive number or auto, got ${o.dmLambda}`);
       process.stderr.write(`${describeRecipe(recipe)}; forget set ${forgetSet.name} (${forgetSet.indices.length} points); backend ${backend.name}\n`);
