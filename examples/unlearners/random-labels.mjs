@@ -9,7 +9,7 @@
  * JSDoc type below gives an editor completion and checks without a build step.
  */
 
-/** @type {import('../../types/unlearner-plugin').UnlearnerPlugin} */
+/** @type {import('../../types/unlearner-plugin.js').UnlearnerPlugin} */
 const randomLabels = {
   apiVersion: 1,
   id: 'random-labels',
