@@ -4,10 +4,12 @@
  */
 import { join } from 'node:path';
 import * as vscode from 'vscode';
-import type { Experiment } from '../protocol/experiment';
+import { METHOD_NAMES, type Experiment } from '../protocol/experiment';
+import { pluginsSetting } from './config';
 import type { EngineHost } from './engine/host';
 import { findExperiments, recipeOf, resolveInWorkspace, workspaceRoot, type ExperimentFile } from './experiments';
 import { runJobWithProgress, trusted } from './jobs';
+import { missingPluginMethods, resolvePluginPaths } from './plugin-paths';
 import type { ExperimentsTree } from './views/experiments-tree';
 import type { JobStore } from './job-store';
 
@@ -154,6 +156,33 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
     experiments.refresh();
   };
 
+  /**
+   * The methods to compare and the plug-in modules to load: the experiment's methods, or — when
+   * `unlearn.plugins` names modules — a pick among the built-ins and those plug-ins.
+   */
+  const methodsFor = async (e: Experiment): Promise<{ methods: string[]; plugins: string[] } | undefined> => {
+    const found = resolvePluginPaths(pluginsSetting(), workspaceRoot(), vscode.workspace.isTrusted);
+    if (found.problems.length) void vscode.window.showWarningMessage(`Unlearn: some entries of the "unlearn.plugins" setting are not loaded: ${found.problems.join('; ')}.`);
+    if (found.paths.length === 0) {
+      const missing = missingPluginMethods(e.methods, METHOD_NAMES, []);
+      if (missing.length) {
+        const why = found.disabled ?? 'no module in the "unlearn.plugins" setting provides them';
+        void vscode.window.showErrorMessage(`Unlearn: experiment "${e.name}" names ${missing.join(', ')}, not built-in methods: ${why}.`);
+        return undefined;
+      }
+      return { methods: e.methods, plugins: [] };
+    }
+    const list = await host.engine.request('listUnlearners', { plugins: found.paths });
+    const missing = missingPluginMethods(e.methods, METHOD_NAMES, list.methods.map((m) => m.id));
+    if (missing.length) void vscode.window.showWarningMessage(`Unlearn: experiment "${e.name}" names ${missing.join(', ')}, which no module in "unlearn.plugins" provides; they are left out.`);
+    const picked = await vscode.window.showQuickPick(
+      list.methods.map((m) => ({ label: m.label, description: m.kind === 'plugin' ? `plug-in ${m.id}` : m.id, detail: m.kind === 'plugin' ? `${vscode.workspace.asRelativePath(m.file ?? '')}${m.description ? ` — ${m.description}` : ''}` : undefined, picked: e.methods.includes(m.id), id: m.id })),
+      { canPickMany: true, title: `Unlearn: methods to compare on ${e.name}`, placeHolder: 'built-in methods and the plug-in unlearners of the "unlearn.plugins" setting' },
+    );
+    if (!picked || picked.length === 0) return undefined;
+    return { methods: picked.map((x) => x.id), plugins: found.paths };
+  };
+
   const compare = async (arg?: unknown) => {
     if (!trusted()) return;
     const p = await pickExperiment(arg);
@@ -161,6 +190,8 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
     const e = p.file.experiment;
     const file = forgetFile(e);
     if (!file) return;
+    const chosen = await methodsFor(e);
+    if (!chosen) return;
     const r = recipe(e);
     const res = await runJobWithProgress(host, `compare unlearners on ${e.name}`, 'compare', {
       store: r.store,
@@ -169,7 +200,8 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
       config: r.config,
       n: r.n,
       forget: { file },
-      methods: e.methods,
+      methods: chosen.methods,
+      ...(chosen.plugins.length > 0 && { plugins: chosen.plugins }),
       ...(e.datamodels && { datamodels: e.datamodels }),
       preset: e.preset,
     });

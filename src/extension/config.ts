@@ -32,3 +32,8 @@ export function affectsEngine(e: vscode.ConfigurationChangeEvent): boolean {
 export function storeDirSetting(): string {
   return vscode.workspace.getConfiguration('unlearn').get<string>('storeDir', '.unlearn').trim() || '.unlearn';
 }
+
+/** `unlearn.plugins`: plug-in unlearner modules, relative to the workspace (restricted: see plugin-paths.ts). */
+export function pluginsSetting(): unknown {
+  return vscode.workspace.getConfiguration('unlearn').get<unknown>('plugins', []);
+}

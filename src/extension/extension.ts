@@ -6,7 +6,9 @@ import * as vscode from 'vscode';
 import { PANEL_VIEW_TYPES } from '../protocol/webview/common';
 import { pickExperiment, registerCommands } from './commands';
 import { compareSource, forgetSetSource, linearSource, perPointSource, runSource } from './panel-sources';
-import { recipeOf } from './experiments';
+import { recipeOf, workspaceRoot } from './experiments';
+import { pluginsSetting } from './config';
+import { resolvePluginPaths } from './plugin-paths';
 import type { JobResult } from '../protocol';
 import { ComparePanel, ForgetSetPanel, LinearPanel, PerPointPanel, RunPanel, registerPanelSerializers } from './panels';
 import { EngineHost } from './engine/host';
@@ -90,6 +92,8 @@ export function activate(context: vscode.ExtensionContext): void {
 
   void vscode.commands.executeCommand('setContext', 'unlearn.trusted', vscode.workspace.isTrusted);
   context.subscriptions.push(vscode.workspace.onDidGrantWorkspaceTrust(() => void vscode.commands.executeCommand('setContext', 'unlearn.trusted', true)));
+  const plugins = resolvePluginPaths(pluginsSetting(), workspaceRoot(), vscode.workspace.isTrusted);
+  if (plugins.disabled) void vscode.window.showInformationMessage(`Unlearn: ${plugins.disabled}`);
 }
 
 export async function deactivate(): Promise<void> {

@@ -22,6 +22,7 @@ const def = <P extends z.ZodType, R extends z.ZodType>(method: string, params: P
 export const REQUESTS = {
   engineInfo: def('unlearn/engineInfo', s.engineInfoParams, s.engineInfoResult),
   listDatasets: def('unlearn/listDatasets', s.listDatasetsParams, s.listDatasetsResult),
+  listUnlearners: def('unlearn/listUnlearners', s.listUnlearnersParams, s.listUnlearnersResult),
   datasetSamples: def('unlearn/datasetSamples', s.datasetSamplesParams, s.datasetSamplesResult),
   createForgetSet: def('unlearn/createForgetSet', s.createForgetSetParams, s.createForgetSetResult),
   validateForgetSet: def('unlearn/validateForgetSet', s.validateForgetSetParams, s.validateForgetSetResult),

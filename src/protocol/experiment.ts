@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import { modelSpecSchema } from '../engine/models/types';
 import { trainConfigSchema } from '../engine/train/config';
+import { PLUGIN_ID_PATTERN } from '../engine/unlearn/settings';
 
 export const METHOD_NAMES = ['gd', 'ga', 'gdga', 'neggrad-plus', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm', 'retrain'] as const;
 
@@ -25,7 +26,10 @@ export const experimentSchema = z.strictObject({
   train: trainConfigSchema.partial().optional().describe('Training settings overriding the preset\'s.'),
   n: z.int().min(1).max(10_000).optional().describe('Models per ensemble (originals, oracles, noise-floor oracles). Results use N ≥ 80.'),
   forgetSets: z.array(z.string()).default([]).describe('Forget-set files (*.forget.json), relative to the workspace.'),
-  methods: z.array(z.enum(METHOD_NAMES)).default(['gd', 'ga', 'scrub', 'om', 'dmm']).describe('Unlearners to compare.'),
+  methods: z
+    .array(z.union([z.enum(METHOD_NAMES), z.string().regex(PLUGIN_ID_PATTERN, 'must be a built-in method or a plug-in unlearner\'s id (lower-case letters, digits, "-")')]))
+    .default(['gd', 'ga', 'scrub', 'om', 'dmm'])
+    .describe('Unlearners to compare: built-in methods, or the id of a plug-in unlearner whose module is in the "unlearn.plugins" setting.'),
   datamodels: z
     .strictObject({
       models: z.int().min(12).max(100_000).optional().describe('Subset models M (default: as many as training points). Print LDS beside every datamodel result: small M gives weak datamodels.'),

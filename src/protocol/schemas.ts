@@ -13,7 +13,7 @@ import { ForgetSetSchema } from '../engine/forget/forget-set';
 import { linearSettingsSchema } from '../engine/linear/settings';
 import { modelSpecSchema } from '../engine/models/types';
 import { trainConfigSchema } from '../engine/train/config';
-import { METHOD_IDS, UNLEARN_PRESETS, UNLEARN_PRESET_NAMES, methodSettingsSchema } from '../engine/unlearn/settings';
+import { METHOD_IDS, PLUGIN_ID_PATTERN, UNLEARN_PRESETS, UNLEARN_PRESET_NAMES, methodSettingsSchema } from '../engine/unlearn/settings';
 
 export { ForgetSetSchema, linearSettingsSchema, modelSpecSchema, trainConfigSchema };
 
@@ -21,6 +21,9 @@ export { ForgetSetSchema, linearSettingsSchema, modelSpecSchema, trainConfigSche
 export const maybeNumber = z.number().nullable();
 
 const absolutePath = (what: string) => z.string().min(1, `${what} must not be empty`).refine(isAbsolute, `${what} must be an absolute path`);
+
+/** Plug-in unlearner modules (absolute paths). A host sends them only for a trusted workspace: a plug-in is code. */
+export const pluginPathsSchema = z.array(absolutePath('plugin')).max(32).default([]);
 
 /** The result store folder. Absolute, because the engine's working directory is not the workspace. */
 export const storeSchema = absolutePath('store');
@@ -95,6 +98,21 @@ export const engineInfoResult = z.object({
   /** Job methods this engine can run (optional modules may be absent). */
   capabilities: z.array(z.string()),
 });
+
+/** The unlearning methods this engine can run: the built-ins, and the plug-ins whose modules are given. */
+export const listUnlearnersParams = z.strictObject({ plugins: pluginPathsSchema });
+export const unlearnerInfoSchema = z.object({
+  id: z.string(),
+  label: z.string(),
+  kind: z.enum(['built-in', 'plugin']),
+  description: z.string(),
+  /** A plug-in's module; null for built-ins. */
+  file: z.string().nullable(),
+  /** A plug-in's budgets in epochs (built-ins take theirs from the unlearning preset); null for built-ins. */
+  budgets: z.array(z.int()).nullable(),
+});
+export const listUnlearnersResult = z.object({ methods: z.array(unlearnerInfoSchema) });
+export type UnlearnerInfo = z.infer<typeof unlearnerInfoSchema>;
 
 export const listDatasetsParams = z.strictObject({});
 export const listDatasetsResult = z.object({ datasets: z.array(datasetInfoSchema) });
@@ -412,7 +430,9 @@ function settingsBlockOf(m: UnlearnMethodId): SettingsBlock | undefined {
 }
 
 const methodObjectSchema = z.strictObject({ id: methodIdSchema, options: z.record(z.string(), z.unknown()).optional() });
-const methodEntrySchema = z.union([methodIdSchema, methodObjectSchema], {
+/** A plug-in unlearner's id (types/unlearner-plugin.d.ts): valid only when its module is in `plugins`. */
+const pluginMethodSchema = z.string().regex(PLUGIN_ID_PATTERN);
+const methodEntrySchema = z.union([methodIdSchema, methodObjectSchema, pluginMethodSchema], {
   error: (iss) => {
     const v = iss.input;
     const id = typeof v === 'string' ? v : v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as { id?: unknown }).id : undefined;
@@ -422,22 +442,33 @@ const methodEntrySchema = z.union([methodIdSchema, methodObjectSchema], {
 });
 type MethodEntry = z.output<typeof methodEntrySchema>;
 
-/** Method entries → ids, each entry's options merged into the settings of its block. */
-function normalizeMethods<T extends { methods: MethodEntry[]; settings: Partial<Record<SettingsBlock, Record<string, unknown>>> }>(
+/**
+ * Method entries → built-in ids (each entry's options merged into the settings of its block) and
+ * plug-in ids (`pluginMethods`, in order), the latter only when `plugins` names modules.
+ */
+function normalizeMethods<T extends { methods: MethodEntry[]; plugins: string[]; settings: Partial<Record<SettingsBlock, Record<string, unknown>>> }>(
   v: T,
   ctx: z.core.$RefinementCtx<T>,
-): Omit<T, 'methods'> & { methods: UnlearnMethodId[] } {
+): Omit<T, 'methods'> & { methods: UnlearnMethodId[]; pluginMethods: string[] } {
   const settings = { ...v.settings };
-  const methods = v.methods.map((e, i) => {
-    if (typeof e === 'string') return e;
+  const methods: UnlearnMethodId[] = [];
+  const pluginMethods: string[] = [];
+  v.methods.forEach((e, i) => {
+    if (typeof e === 'string') {
+      if ((METHOD_IDS as readonly string[]).includes(e)) methods.push(e as UnlearnMethodId);
+      else if (v.plugins.length === 0) ctx.addIssue({ code: 'custom', path: ['methods', i], message: `unknown method ${JSON.stringify(e)} (known: ${USABLE_METHODS.join(', ')}; a plug-in's id needs its module in "plugins")`, input: e });
+      else if (pluginMethods.includes(e)) ctx.addIssue({ code: 'custom', path: ['methods', i], message: `"${e}" is listed twice`, input: e });
+      else pluginMethods.push(e);
+      return;
+    }
     if (e.options && Object.keys(e.options).length > 0) {
       const block = settingsBlockOf(e.id);
       if (!block) ctx.addIssue({ code: 'custom', path: ['methods', i, 'options'], message: `${e.id} has no settings`, input: e.options });
       else settings[block] = { ...settings[block], ...e.options };
     }
-    return e.id;
+    methods.push(e.id);
   });
-  return { ...v, methods, settings };
+  return { ...v, methods, pluginMethods, settings };
 }
 
 const datamodelFields = {
@@ -480,8 +511,10 @@ const unlearnerFields = {
   n: ensembleSize,
   groupSize: z.int().positive().optional(),
   forget: forgetSetSourceSchema,
-  /** Method ids; `{ id, options }` is also taken, its options merged into `settings` of the method's block. */
-  methods: z.array(methodEntrySchema).min(1).max(METHOD_IDS.length),
+  /** Method ids; `{ id, options }` is also taken, its options merged into `settings` of the method's block; a plug-in's id when `plugins` holds its module. */
+  methods: z.array(methodEntrySchema).min(1).max(METHOD_IDS.length + 32),
+  /** Plug-in unlearner modules, absolute paths; their ids may then appear in `methods`, and they run at their own budgets. */
+  plugins: pluginPathsSchema,
   unlearnPreset: unlearnPresetSchema.default('workbench'),
   settings: settingsOverridesSchema.default({}),
   /** Budgets in epochs per method, replacing the preset's, e.g. `{ om: [5, 10, 20] }`. */
@@ -601,6 +634,8 @@ export const compareRowSchema = z.object({
   divergedModels: z.array(z.object({ model: z.int(), epoch: z.int().nullable() })),
   /** DM-Direct / DMM: the datamodels used (LDS, M, precomputation cost); null otherwise. */
   datamodel: datamodelInfoSchema.nullable(),
+  /** A plug-in unlearner's row: its module and the SHA-256 of that file; null for built-in and reference rows. */
+  plugin: z.object({ file: z.string(), sha256: z.string() }).nullable(),
   lossTrace: lossTraceSchema,
   /** Per-point KLoM file in the artifact (float64 [P]). */
   klomFile: z.string(),
@@ -687,7 +722,8 @@ export const runUnlearnersResult = z.object({
   datamodels: datamodelInfoSchema.nullable(),
   methods: z.array(
     z.object({
-      method: methodIdSchema,
+      /** A built-in method id or a plug-in's. */
+      method: z.union([methodIdSchema, pluginMethodSchema]),
       label: z.string(),
       presupposedRetrainings: z.int().nullable(),
       seconds: maybeNumber,

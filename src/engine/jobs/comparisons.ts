@@ -62,6 +62,7 @@ export function rowOut(x: CompareRow): RowOut {
     diverged: x.diverged,
     divergedModels: x.divergedModels.map((d) => ({ model: d.model, epoch: d.epoch })),
     datamodel: x.datamodel ? datamodelOut(x.datamodel) : null,
+    plugin: x.plugin ? { file: x.plugin.file, sha256: x.plugin.sha256 } : null,
     lossTrace: x.lossTrace.map((e) => ({ epoch: e.epoch, phase: e.phase, loss: e.loss })),
     klomFile: x.klomFile,
     seconds: x.seconds,

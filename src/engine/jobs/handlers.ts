@@ -20,6 +20,7 @@ import { formatCsv } from '../linear/format';
 import type { LinearStudyResult } from '../linear';
 import type { EnsembleRole } from '../recipes/ensemble';
 import { writeFileAtomic } from '../store/atomic';
+import { listUnlearners, loadPlugins } from '../unlearn/plugin-loader';
 import { ENGINE_VERSION } from '../version';
 import {
   ENSEMBLE_ROLES,
@@ -151,6 +152,9 @@ export function requestHandlers(env: HandlerEnv): RequestHandlers {
       return pointMargins(p);
     },
 
+    async listUnlearners(p) {
+      return { methods: listUnlearners(await loadPlugins(p.plugins)) };
+    },
     async listResults(p) {
       const store = openStore(p.store, 'read');
       const sweptTemporaries = existsSync(store.root) ? store.sweepTemporaries() : 0;
@@ -369,8 +373,8 @@ export function jobFactories(env: HandlerEnv): JobFactories {
     },
 
     estimateDatamodels: (p) => optionalJob('estimateDatamodels', p, `datamodels M=${p.models} (${p.estimator}): ${modelLabel(p.model)} on ${datasetLabel(p.dataset)}`),
-    runUnlearners: (p) => optionalJob('runUnlearners', p, `unlearn ${p.methods.join(', ')} on ${p.n} originals: ${modelLabel(p.model)} on ${datasetLabel(p.dataset)}`),
-    compare: (p) => optionalJob('compare', p, `compare ${p.methods.join(', ')} N=${p.n}: ${modelLabel(p.model)} on ${datasetLabel(p.dataset)}`),
+    runUnlearners: (p) => optionalJob('runUnlearners', p, `unlearn ${[...p.methods, ...p.pluginMethods].join(', ')} on ${p.n} originals: ${modelLabel(p.model)} on ${datasetLabel(p.dataset)}`),
+    compare: (p) => optionalJob('compare', p, `compare ${[...p.methods, ...p.pluginMethods].join(', ')} N=${p.n}: ${modelLabel(p.model)} on ${datasetLabel(p.dataset)}`),
   };
 }
 

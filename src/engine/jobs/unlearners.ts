@@ -24,6 +24,7 @@ import type { Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
 import type { TrainProgress } from '../train/trainer';
 import { costOf, datamodelDirectLogits, METHOD_LABELS, resolveMethodSettings, scoreLogits, unlearnOriginals, type MethodId, type MethodSettings, type MethodSettingsOverrides } from '../unlearn';
+import { loadPlugins, splitMethods, type LoadedPlugin } from '../unlearn/plugin-loader';
 import { settingsFor } from '../unlearn/settings';
 import { DATAMODEL_ESTIMATORS, type JobResult, type ParsedJobParams } from '../../protocol';
 import { COMPARISONS, ENSEMBLES, EVALS, FORGET_FILE, compareResultOut, datamodelOut, marginsFile } from './comparisons';
@@ -122,6 +123,12 @@ function methodWork(method: MethodId, settings: MethodSettings, budgets: number[
     default:
       return maxB * nR + nF * 2;
   }
+}
+
+/** The plug-ins a job names in `methods`, loaded from its `plugins` (a fault is the job's error, not the engine's). */
+async function pluginsFor(p: { plugins: string[]; pluginMethods: string[] }): Promise<LoadedPlugin[]> {
+  if (p.plugins.length === 0) return [];
+  return splitMethods(p.pluginMethods, await loadPlugins(p.plugins)).plugins;
 }
 
 function loading(ctx: JobContext): void {
@@ -231,7 +238,15 @@ export async function estimateDatamodelsJob(p: ParsedJobParams<'estimateDatamode
 // ---------------------------------------------------------------------------------------------
 // unlearn/compare
 
-function comparePhases(p: ParsedJobParams<'compare'> | ParsedJobParams<'runUnlearners'>, ds: Dataset, nF: number, settings: MethodSettings, budgets: Partial<Record<MethodId, number[]>>, roles: string[]): Phase[] {
+function comparePhases(
+  p: ParsedJobParams<'compare'> | ParsedJobParams<'runUnlearners'>,
+  ds: Dataset,
+  nF: number,
+  settings: MethodSettings,
+  budgets: Partial<Record<MethodId, number[]>>,
+  roles: string[],
+  plugins: readonly LoadedPlugin[],
+): Phase[] {
   const nT = ds.train.n;
   const nR = nT - nF;
   const E = p.config.epochs;
@@ -244,6 +259,8 @@ function comparePhases(p: ParsedJobParams<'compare'> | ParsedJobParams<'runUnlea
   }
   const unit = N * E * nT * 1e-3;
   for (const m of p.methods) phases.push({ name: m, weight: Math.max(unit, N * methodWork(m, settings, budgets[m], nT, nF, E)) });
+  // A plug-in's work is unknown until it runs: weighed as one pass over the training split per epoch.
+  for (const pl of plugins) phases.push({ name: pl.id, weight: N * nT * Math.max(...pl.budgets) });
   return phases;
 }
 
@@ -255,7 +272,8 @@ export async function compareJob(p: ParsedJobParams<'compare'>, store: Store, ct
   const overrides = p.settings as MethodSettingsOverrides;
   const settings = resolveMethodSettings(p.unlearnPreset, overrides);
   const budgets = budgetsOf(p.budgets);
-  const progress = new PhasedProgress(ctx, comparePhases(p, ds, forgetSet.indices.length, settings, budgets, ['originals', 'oracles', 'floor']));
+  const plugins = await pluginsFor(p);
+  const progress = new PhasedProgress(ctx, comparePhases(p, ds, forgetSet.indices.length, settings, budgets, ['originals', 'oracles', 'floor'], plugins));
   const dmGroup = p.methods.some((m) => DATAMODEL_METHODS.includes(m)) ? datamodelSettings({ m: ds.train.n, ...datamodelFields(p.datamodels), dataset: ds, model: p.model, config: p.config }).groupSize : 1;
   const unlearnGroup = p.groupSize ?? defaultGroupSize(p.model);
   const byLabel = new Map(Object.entries(METHOD_LABELS).map(([id, label]) => [label, id]));
@@ -269,6 +287,7 @@ export async function compareJob(p: ParsedJobParams<'compare'>, store: Store, ct
       groupSize: p.groupSize,
       forgetSet,
       methods: p.methods,
+      plugins,
       unlearnPreset: p.unlearnPreset,
       overrides,
       budgets,
@@ -323,6 +342,7 @@ export async function runUnlearnersJob(p: ParsedJobParams<'runUnlearners'>, stor
   const overrides = p.settings as MethodSettingsOverrides;
   const settings = resolveMethodSettings(p.unlearnPreset, overrides);
   const budgets = budgetsOf(p.budgets);
+  const plugins = await pluginsFor(p);
   const needsFloor = p.methods.some((m) => OM_METHODS.includes(m));
   const needsDm = p.methods.some((m) => DATAMODEL_METHODS.includes(m));
   if (p.methods.includes('om') && settings.om.numOracles > p.n) {
@@ -340,7 +360,7 @@ export async function runUnlearnersJob(p: ParsedJobParams<'runUnlearners'>, stor
   labels.set(ds.train.y, 0);
   labels.set(ds.validation.y, nT);
   const recipe: Recipe = { ds, model: p.model, config: p.config };
-  const progress = new PhasedProgress(ctx, comparePhases(p, ds, forget.length, settings, budgets, needsFloor ? ['originals', 'floor'] : ['originals']));
+  const progress = new PhasedProgress(ctx, comparePhases(p, ds, forget.length, settings, budgets, needsFloor ? ['originals', 'floor'] : ['originals'], plugins));
 
   const base = { dataset: ds, model: p.model, config: p.config, count: p.n, groupSize: p.groupSize, forget: { name: forgetSet.name, indices: Int32Array.from(forgetSet.indices) } };
   const ensemble = (role: 'originals' | 'oracles-floor', phase: string): Promise<EnsembleResult> =>
@@ -358,7 +378,17 @@ export async function runUnlearnersJob(p: ParsedJobParams<'runUnlearners'>, stor
     dmInfo = datamodelInfo(store, dm, forget, recipe);
   }
 
-  const key = contentKey({ kind: UNLEARNED_KIND, originals: originals.key, floor: floor?.key ?? null, datamodels: dm?.key ?? null, methods: p.methods, settings, budgets, forget: Array.from(forget) });
+  const key = contentKey({
+    kind: UNLEARNED_KIND,
+    originals: originals.key,
+    floor: floor?.key ?? null,
+    datamodels: dm?.key ?? null,
+    methods: p.methods,
+    settings,
+    budgets,
+    forget: Array.from(forget),
+    ...(plugins.length > 0 && { plugins: plugins.map((x) => ({ id: x.id, sha256: x.sha256, budgets: x.budgets })) }),
+  });
   const existing = store.readManifest(UNLEARNED_KIND, key);
   if (existing?.result) return { ...(existing.result as UnlearnersResult), cached: true, dir: store.dir(UNLEARNED_KIND, key) };
 
@@ -372,7 +402,7 @@ export async function runUnlearnersJob(p: ParsedJobParams<'runUnlearners'>, stor
   const unlearnGroup = p.groupSize ?? defaultGroupSize(p.model);
   const arrays: Record<string, NpyArray> = {};
   const methods: MethodOut[] = [];
-  const budgetOut = (method: MethodId, epochs: number, steps: number, cost: ReturnType<typeof costOf>, margins: Float32Array, divergedAtEpoch: Array<number | null>, lossTrace: BudgetOut['lossTrace']): BudgetOut => {
+  const budgetOut = (method: string, epochs: number, steps: number, cost: ReturnType<typeof costOf>, margins: Float32Array, divergedAtEpoch: Array<number | null>, lossTrace: BudgetOut['lossTrace']): BudgetOut => {
     const file = `margins/${method}-e${epochs}.npy`;
     arrays[file] = { dtype: 'float32', shape: [N, P], data: margins };
     const models = originals.manifest.seeds.map((seed, k) => ({ model: k, seed, accuracy: modelAccuracy(margins, k, P, nT, inF), divergedAtEpoch: divergedAtEpoch[k] ?? null }));
@@ -432,6 +462,15 @@ export async function runUnlearnersJob(p: ParsedJobParams<'runUnlearners'>, stor
     );
     const out = run.budgets.map((b) => budgetOut(method, b.epochs, b.steps, b.cost, b.margins, b.divergedAtEpoch, b.lossTrace));
     methods.push({ method, label, presupposedRetrainings: presupposed, seconds: run.seconds, budgets: out });
+  }
+  for (const plugin of plugins) {
+    const run = await unlearnOriginals(
+      { dataset: ds, model: p.model, config: p.config, originals, method: plugin.id, plugin, settings, forget },
+      store,
+      { signal: ctx.signal, onProgress: (t) => progress.report(plugin.id, groupedWithin(t, unlearnGroup), t) },
+    );
+    const out = run.budgets.map((b) => budgetOut(plugin.id, b.epochs, b.steps, b.cost, b.margins, b.divergedAtEpoch, b.lossTrace));
+    methods.push({ method: plugin.id, label: plugin.label, presupposedRetrainings: null, seconds: run.seconds, budgets: out });
   }
 
   const om = originals.manifest;

@@ -22,7 +22,8 @@ import { contentKey } from '../store/hash';
 import type { Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
 import type { TrainProgress } from '../train/trainer';
-import { datamodelDirectLogits, scoreLogits, unlearnOriginals, type AccuracyBySplit } from '../unlearn/apply';
+import { datamodelDirectLogits, scoreLogits, unlearnOriginals, type AccuracyBySplit, type UnlearnOriginalsResult } from '../unlearn/apply';
+import type { LoadedPlugin } from '../unlearn/plugin-loader';
 import { costOf, type UnlearnCost } from '../unlearn/run';
 import { METHOD_LABELS, resolveMethodSettings, type MethodId, type MethodSettings, type MethodSettingsOverrides, type UnlearnPresetName } from '../unlearn/settings';
 import { ENSEMBLES_KIND } from './ensemble';
@@ -40,6 +41,8 @@ export interface CompareRequest {
   groupSize?: number;
   forgetSet: ForgetSet;
   methods?: MethodId[];
+  /** Plug-in unlearners, run after the built-in methods, each at its budgets (types/unlearner-plugin.d.ts). */
+  plugins?: readonly LoadedPlugin[];
   unlearnPreset?: UnlearnPresetName;
   overrides?: MethodSettingsOverrides;
   /** Budgets in epochs per method, replacing the preset's. */
@@ -65,7 +68,10 @@ export interface DatamodelInfo {
 }
 
 export interface CompareRow {
-  method: MethodId | 'do-nothing' | 'noise-floor';
+  /** A built-in MethodId, `do-nothing` / `noise-floor`, or a plug-in's id. */
+  method: string;
+  /** A plug-in's row: the module it came from (its file's SHA-256 is part of the comparison's key). */
+  plugin?: { file: string; sha256: string };
   label: string;
   epochs: number;
   steps: number;
@@ -148,8 +154,9 @@ export async function compareUnlearners(
   store: Store,
   opts: { signal?: AbortSignal; onProgress?: (p: CompareProgress) => void } = {},
 ): Promise<CompareResult> {
-  const methods = req.methods ?? DEFAULT_COMPARE_METHODS;
-  if (methods.length === 0) throw new UnlearnError('bad-config', 'no methods to compare');
+  const plugins = req.plugins ?? [];
+  const methods = req.methods ?? (plugins.length ? [] : DEFAULT_COMPARE_METHODS);
+  if (methods.length === 0 && plugins.length === 0) throw new UnlearnError('bad-config', 'no methods to compare');
   if (methods.includes('dmm-trak')) throw new UnlearnError('bad-config', 'dmm-trak: TRAK datamodels are not implemented yet (SPEC §5); use dmm');
   const presetName = req.unlearnPreset ?? 'workbench';
   const settings = resolveMethodSettings(presetName, req.overrides);
@@ -211,6 +218,7 @@ export async function compareUnlearners(
     budgets: req.budgets ?? {},
     forget: Array.from(forget),
     klom: req.klom ?? {},
+    ...(plugins.length > 0 && { plugins: plugins.map((p) => ({ id: p.id, sha256: p.sha256, budgets: p.budgets })) }),
   });
   const existing = store.readManifest(COMPARISONS_KIND, key);
   if (existing && existing.result) return { ...(existing.result as CompareResult), cached: true, dir: store.dir(COMPARISONS_KIND, key) };
@@ -223,7 +231,7 @@ export async function compareUnlearners(
 
   // Reference rows, from the stored per-point values of the references' evaluation.
   const refDir = (name: string) => store.readArray(EVALS_KIND, refs.key, name).data as Float64Array;
-  const refRows: Array<[CompareRow['method'], string, string, number]> = [
+  const refRows: Array<['do-nothing' | 'noise-floor', string, string, number]> = [
     ['do-nothing', 'do nothing', 'klom-do-nothing.npy', 0],
     ['noise-floor', 'oracle noise floor (= Retrain)', 'klom-noise-floor.npy', 1],
   ];
@@ -321,6 +329,23 @@ export async function compareUnlearners(
       store,
       { signal: opts.signal, onProgress: progress(`${label}`) },
     );
+    addBudgetRows(method, label, run, {
+      presupposedRetrainings: presupposed,
+      targetsFrom: method === 'om' || method === 'om-pm' ? refs.ensembles['oracles-floor'].key : undefined,
+      datamodel: withDm,
+    });
+    seconds[method] = (performance.now() - t0) / 1000;
+  }
+
+  for (const plugin of plugins) {
+    t0 = performance.now();
+    const run = await unlearnOriginals({ dataset: ds, model: req.model, config: req.config, originals, method: plugin.id, plugin, settings, forget }, store, { signal: opts.signal, onProgress: progress(plugin.id) });
+    addBudgetRows(plugin.id, plugin.label, run, { plugin: { file: plugin.file, sha256: plugin.sha256 } });
+    seconds[plugin.id] = (performance.now() - t0) / 1000;
+  }
+
+  /** One row per budget of a trained method, scored against the evaluation oracles. */
+  function addBudgetRows(method: string, label: string, run: UnlearnOriginalsResult, extra: Pick<CompareRow, 'presupposedRetrainings' | 'targetsFrom' | 'datamodel' | 'plugin'>): void {
     for (const b of run.budgets) {
       const r = score(b.margins, b.divergedAtEpoch);
       const file = `klom/${method}-e${b.epochs}.npy`;
@@ -333,9 +358,7 @@ export async function compareUnlearners(
         epochs: b.epochs,
         steps: b.steps,
         cost: b.cost,
-        presupposedRetrainings: presupposed,
-        targetsFrom: method === 'om' || method === 'om-pm' ? refs.ensembles['oracles-floor'].key : undefined,
-        datamodel: withDm,
+        ...extra,
         nUnlearned: r.nUnlearned,
         nOracle: r.nOracle,
         summary: summarize(r.values),
@@ -347,7 +370,6 @@ export async function compareUnlearners(
         seconds: run.seconds,
       });
     }
-    seconds[method] = (performance.now() - t0) / 1000;
   }
 
   const om = refs.ensembles.originals.manifest;

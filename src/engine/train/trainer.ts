@@ -232,7 +232,7 @@ function progressAt(step: number, total: number, epoch: number, epochs: number, 
   };
 }
 
-async function weightsFinitePerModel(params: Params, K: number): Promise<boolean[]> {
+export async function weightsFinitePerModel(params: Params, K: number): Promise<boolean[]> {
   const t = tf.tidy(() => {
     const perTensor = Object.values(params).map((p) => tf.all(tf.isFinite(tf.reshape(p, [K, -1])), 1));
     return tf.min(tf.cast(tf.stack(perTensor), 'int32'), 0);

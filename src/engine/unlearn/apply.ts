@@ -16,16 +16,20 @@ import type { Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
 import { predictLogits, toDevice } from '../train/predict';
 import type { TrainProgress } from '../train/trainer';
-import { runUnlearner, type LossTraceEntry, type UnlearnCost } from './run';
+import type { LoadedPlugin } from './plugin-loader';
+import { runPluginUnlearner } from './plugin-run';
+import { runUnlearner, type LossTraceEntry, type UnlearnCheckpoint, type UnlearnCost } from './run';
 import type { MethodId, MethodSettings } from './settings';
 
-export interface UnlearnOriginalsRequest {
+/** A built-in method, or a loaded plug-in (its id as the method). */
+export type UnlearnOriginalsRequest = UnlearnOriginalsCommon & ({ method: MethodId; plugin?: undefined } | { method: string; plugin: LoadedPlugin });
+
+interface UnlearnOriginalsCommon {
   dataset: Dataset;
   model: ModelSpec;
   /** The originals' recipe: cost 1.0 is |R| × its epochs; Retrain uses it. */
   config: TrainConfig;
   originals: EnsembleResult;
-  method: MethodId;
   settings: MethodSettings;
   forget: Int32Array;
   /** OM / DMM targets on the training points for the originals at these rows of the ensemble. */
@@ -120,7 +124,7 @@ export async function unlearnOriginals(
 
   const started = performance.now();
   const train = toDevice(ds.train.x, ds.train.y, nT, ds.inputShape);
-  const all = tf.concat([train.x, tf.tensor(ds.validation.x, [nV, ...ds.inputShape], 'float32')]);
+  const all = tf.tidy(() => tf.concat([train.x, tf.tensor(ds.validation.x, [nV, ...ds.inputShape], 'float32')]));
   const outcomes = new Map<number, { steps: number; cost: UnlearnCost; margins: Float32Array; diverged: Array<number | null>; acc: AccuracyBySplit[]; trace: LossTraceEntry[][] }>();
   let row = 0;
   try {
@@ -135,23 +139,18 @@ export async function unlearnOriginals(
       }
       const groupRow = row;
       try {
-        const r = await runUnlearner({
-          method: req.method,
-          settings: req.settings,
+        const common = {
           model,
           train,
           initial,
           seeds: g.seeds,
           forget: req.forget,
           retain,
-          targets: req.targets?.(rows),
-          teacherLogits,
-          retrainConfig: req.config,
           retrainEpochs: req.config.epochs,
           budgets: req.budgets,
           signal: opts.signal,
-          onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, modelsDone: groupRow, modelsTotal: N }) : undefined,
-          onCheckpoint: async (c) => {
+          onProgress: opts.onProgress ? (p: TrainProgress) => opts.onProgress?.({ ...p, modelsDone: groupRow, modelsTotal: N }) : undefined,
+          onCheckpoint: async (c: UnlearnCheckpoint) => {
             const logits = await predictLogits(model, c.params, c.state, all);
             let o = outcomes.get(c.epochs);
             if (!o) {
@@ -170,7 +169,10 @@ export async function unlearnOriginals(
             });
             o.trace.push(c.lossTrace);
           },
-        });
+        };
+        const r = req.plugin
+          ? await runPluginUnlearner(req.plugin, { ...common, labels: ds.train.y })
+          : await runUnlearner({ ...common, method: req.method, settings: req.settings, targets: req.targets?.(rows), teacherLogits, retrainConfig: req.config });
         for (const t of [...Object.values(r.params), ...Object.values(r.state)]) t.dispose();
       } finally {
         for (const t of [...Object.values(initial.params), ...Object.values(initial.state)]) t.dispose();

@@ -10,6 +10,8 @@ import { scheduleSchema } from '../train/config';
 
 export const METHOD_IDS = ['gd', 'ga', 'gdga', 'neggrad-plus', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm', 'dmm-trak', 'retrain'] as const;
 export type MethodId = (typeof METHOD_IDS)[number];
+/** The shape of a plug-in unlearner's id (types/unlearner-plugin.d.ts); it must not be a MethodId. */
+export const PLUGIN_ID_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
 
 export const METHOD_LABELS: Record<MethodId, string> = {
   gd: 'GD',

@@ -7,7 +7,8 @@ import { Option } from 'commander';
 import { ESTIMATORS, type Estimator } from '../../attribution/estimators';
 import { UnlearnError } from '../../errors';
 import { compareUnlearners, DEFAULT_COMPARE_METHODS, type CompareResult } from '../../recipes/compare';
-import { METHOD_IDS, parseMethodList, UNLEARN_PRESET_NAMES, type MethodId, type UnlearnPresetName } from '../../unlearn/settings';
+import { loadPlugins, splitMethods, withBudgets } from '../../unlearn/plugin-loader';
+import { METHOD_IDS, UNLEARN_PRESET_NAMES, type MethodId, type UnlearnPresetName } from '../../unlearn/settings';
 import { backendFor, output, parseIntOption, parseNumberOption, storeFor } from '../context';
 import { forgetSetFor } from '../forget-option';
 import { interruptSignal, trainingProgress, type ProgressReporter } from '../progress';
@@ -17,6 +18,7 @@ import { formatTable } from '../table';
 interface CompareOptions extends RecipeOptions {
   forgetSet?: string;
   methods: string;
+  plugin: string[];
   unlearnPreset: UnlearnPresetName;
   budget: string[];
   dmM?: number;
@@ -26,14 +28,15 @@ interface CompareOptions extends RecipeOptions {
   dmLambda?: string;
 }
 
-function parseBudgets(specs: string[]): Partial<Record<MethodId, number[]>> {
-  const out: Partial<Record<MethodId, number[]>> = {};
+/** `--budget METHOD=E1,E2`: built-in methods' and plug-ins' (by id) budgets in epochs. */
+function parseBudgets(specs: string[], pluginIds: readonly string[]): Partial<Record<string, number[]>> {
+  const out: Partial<Record<string, number[]>> = {};
   for (const spec of specs) {
-    const m = /^([a-z-]+)=([\d,\s]+)$/.exec(spec.trim());
-    if (!m || !(METHOD_IDS as readonly string[]).includes(m[1])) throw new UnlearnError('bad-config', `--budget ${spec}: expected METHOD=E1,E2,... (epochs), e.g. om=5,10,20`);
+    const m = /^([a-z][a-z0-9-]*)=([\d,\s]+)$/.exec(spec.trim());
+    if (!m || !([...METHOD_IDS, ...pluginIds] as readonly string[]).includes(m[1])) throw new UnlearnError('bad-config', `--budget ${spec}: expected METHOD=E1,E2,... (epochs), e.g. om=5,10,20`);
     const epochs = m[2].split(',').map((s) => Number(s.trim()));
     if (epochs.some((e) => !Number.isInteger(e) || e < 1)) throw new UnlearnError('bad-config', `--budget ${spec}: epochs must be positive integers`);
-    out[m[1] as MethodId] = [...new Set(epochs)].sort((a, b) => a - b);
+    out[m[1]] = [...new Set(epochs)].sort((a, b) => a - b);
   }
   return out;
 }
@@ -74,7 +77,8 @@ export function register(program: Command): void {
     .command('compare')
     .description('Compare unlearners at several budgets: cost (fraction of retraining) vs per-point KLoM, beside "do nothing" and the oracle noise floor.')
     .option('-f, --forget-set <file>', 'forget-set JSON (default: the preset\'s random set, seed 0)')
-    .option('--methods <list>', `comma-separated: ${METHOD_IDS.filter((m) => m !== 'dmm-trak').join(', ')}`, DEFAULT_COMPARE_METHODS.join(','))
+    .option('--methods <list>', `comma-separated: ${METHOD_IDS.filter((m) => m !== 'dmm-trak').join(', ')}, or a plug-in's id`, DEFAULT_COMPARE_METHODS.join(','))
+    .option('--plugin <file>', 'a plug-in unlearner module (.mjs; docs/unlearning.md "Write your own unlearner"); name its id in --methods (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .addOption(new Option('--unlearn-preset <name>', 'method hyper-parameters: workbench (SPEC §4a) or paper (the authors\')').choices(UNLEARN_PRESET_NAMES as unknown as string[]).default('workbench'))
     .option('--budget <method=epochs>', 'budgets in epochs for one method, e.g. om=5,10,20 (repeatable)', (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option('--dm-m <M>', 'datamodels: subset models in all (default: n_train)', parseIntOption('dm-m'))
@@ -83,12 +87,17 @@ export function register(program: Command): void {
     .addOption(new Option('--dm-estimator <e>', 'datamodel estimator').choices(ESTIMATORS as unknown as string[]).default('ridge'))
     .option('--dm-lambda <λ>', 'ridge: λ relative to the kernel diagonal; lasso: λ relative to the noise level (docs/datamodels.md); or auto (best held-out LDS)');
   addRecipeOptions(cmd, { defaultPreset: 'quick', ensemble: true })
-    .addHelpText('after', '\nExamples:\n  $ unlearn compare -f forget-sets/random-100-seed0.forget.json -n 50\n  $ unlearn compare --methods gd,om,dmm --budget om=5,10,20,40 -n 20\n  $ unlearn compare --unlearn-preset paper --methods om,dmm')
+    .addHelpText('after', '\nExamples:\n  $ unlearn compare -f forget-sets/random-100-seed0.forget.json -n 50\n  $ unlearn compare --methods gd,om,dmm --budget om=5,10,20,40 -n 20\n  $ unlearn compare --unlearn-preset paper --methods om,dmm\n  $ unlearn compare --plugin examples/unlearners/random-labels.mjs --methods gd,random-labels --budget random-labels=2,5')
     .action(async (o: CompareOptions, c: Command) => {
+      // Methods and plug-ins first: a typo is refused before any data is read.
+      const loaded = await loadPlugins(o.plugin);
+      const ids = o.methods.split(',').map((s) => s.trim()).filter((s) => s !== '');
+      if (ids.length === 0) throw new UnlearnError('bad-config', '--methods is empty');
+      const { builtins: methods, plugins } = splitMethods(ids, loaded);
+      const budgets = parseBudgets(o.budget, plugins.map((p) => p.id));
       const backend = await backendFor(c);
       const recipe = await resolveRecipe(o);
       const forgetSet = await forgetSetFor(o.forgetSet, recipe.dataset, recipe.preset?.forgetSize ?? 100);
-      const methods = parseMethodList(o.methods);
       const lambda = o.dmLambda === undefined || o.dmLambda === 'auto' ? undefined : Number(o.dmLambda);
       if (lambda !== undefined && !(lambda > 0)) throw new UnlearnError('bad-config', `--dm-lambda must be a positive number or auto, got ${o.dmLambda}`);
       process.stderr.write(`${describeRecipe(recipe)}; forget set ${forgetSet.name} (${forgetSet.indices.length} points); backend ${backend.name}\n`);
@@ -106,8 +115,9 @@ export function register(program: Command): void {
             groupSize: recipe.groupSize,
             forgetSet,
             methods,
+            plugins: plugins.map((p) => withBudgets(p, budgets[p.id])),
             unlearnPreset: o.unlearnPreset,
-            budgets: parseBudgets(o.budget),
+            budgets: budgets as Partial<Record<MethodId, number[]>>,
             datamodels: { ...(o.dmM !== undefined && { m: o.dmM }), heldOut: o.dmHeldOut, alpha: o.dmAlpha, estimator: o.dmEstimator, lambda },
             preset: recipe.preset?.name,
           },
