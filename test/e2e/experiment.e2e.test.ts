@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { notification, openWorkbench, runCommand, screenshot, waitFor, webviewFrame, type Workbench } from './harness';
@@ -96,4 +96,80 @@ test('Compare Unlearners (GD, OM per-model, DMM) opens the cost-vs-KLoM panel; a
   await waitFor(async () => ((await pp.locator('#provenance').textContent()) ?? '').includes('N = 4'), 60_000, () => 'the per-point panel did not load');
   await wb.page.waitForTimeout(1000);
   await screenshot(wb.page, 'per-point-panel');
+});
+
+/** Store folders of one section: complete artifacts (with a manifest), others, and hidden temporaries. */
+function storeSection(workspace: string, section: string): { complete: string[]; incomplete: string[]; temporary: string[] } {
+  const dir = join(workspace, '.unlearn', section);
+  const names = existsSync(dir) ? readdirSync(dir) : [];
+  const visible = names.filter((n) => !n.startsWith('.'));
+  return {
+    complete: visible.filter((n) => existsSync(join(dir, n, 'manifest.json'))),
+    incomplete: visible.filter((n) => !existsSync(join(dir, n, 'manifest.json'))),
+    temporary: names.filter((n) => n.includes('.tmp-')),
+  };
+}
+
+test('Cancel Job stops a long Train Originals: the job ends cancelled, the engine stays up, the store keeps only whole artifacts', async () => {
+  const file = join(wb.workspace, 'e2e.experiment.json');
+  const before = readFileSync(file, 'utf8');
+  const ensemblesBefore = storeSection(wb.workspace, 'ensembles').complete;
+  // N = 400 takes minutes on any backend: long enough to be cancelled while it runs.
+  writeFileSync(file, JSON.stringify({ ...JSON.parse(before), n: 400 }, null, 2));
+  try {
+    await runCommand(wb.page, 'Unlearn: Show Runs');
+    const runs = await webviewFrame(wb.page, '#jobs');
+    await runCommand(wb.page, 'Unlearn: Train Originals');
+    const card = runs.locator('section.job', { hasText: 'originals ×400' });
+    const meta = async () => (await card.locator('.meta').textContent().catch(() => '')) ?? '';
+    await waitFor(async () => /models \d+ of 400/.test(await meta()), 120_000, () => 'the run panel shows no running originals ×400 job');
+    // Let a loss curve appear for the screenshot; its absence is no failure of cancel.
+    await card.locator('.uplot canvas').first().waitFor({ timeout: 60_000 }).catch(() => undefined);
+    await screenshot(wb.page, 'run-panel');
+
+    await runCommand(wb.page, 'Unlearn: Cancel Job');
+    await notification(wb.page, /originals of e2e \(N = 400\) was cancelled/, 120_000);
+    await waitFor(async () => (await card.locator('.badge').textContent()) === 'cancelled', 30_000, () => 'the run panel does not show the job as cancelled');
+    assert.equal(await card.locator('vscode-button.cancel').getAttribute('disabled'), '', 'cancel is disabled once the job ended');
+
+    // Nothing half-written: every visible store folder is a whole artifact, no temporary is left
+    // behind, and no 400-model ensemble was written.
+    for (const section of ['models', 'ensembles']) {
+      const s = storeSection(wb.workspace, section);
+      assert.deepEqual(s.incomplete, [], `${section}: folders without a manifest`);
+      assert.deepEqual(s.temporary, [], `${section}: temporaries left after cancel`);
+    }
+    assert.deepEqual(storeSection(wb.workspace, 'ensembles').complete.sort(), ensemblesBefore.sort(), 'no new ensemble after cancel');
+
+    // The engine is still there: a following command answers.
+    await runCommand(wb.page, 'Unlearn: Show Engine Backend');
+    assert.match(await notification(wb.page, /backend/i, 60_000), /wasm|tensorflow|cpu/);
+
+    // The Jobs view in the Unlearning side bar says the same.
+    await runCommand(wb.page, 'Focus on Jobs View');
+    const row = wb.page.locator('.monaco-list-row', { hasText: 'originals ×400' }).first();
+    await row.waitFor({ timeout: 30_000 });
+    await waitFor(async () => /cancelled/.test(await row.innerText()), 30_000, () => 'the Jobs view does not show the job as cancelled');
+    await screenshot(wb.page, 'cancelled-job');
+  } finally {
+    writeFileSync(file, before);
+  }
+});
+
+test('in a light theme the panels take their colours from it', async () => {
+  const settings = join(wb.userData, 'User', 'settings.json');
+  mkdirSync(join(wb.userData, 'User'), { recursive: true });
+  const prior = existsSync(settings) ? (JSON.parse(readFileSync(settings, 'utf8')) as Record<string, unknown>) : {};
+  writeFileSync(settings, JSON.stringify({ ...prior, 'workbench.colorTheme': 'Default Light Modern' }, null, 2));
+  await runCommand(wb.page, 'Unlearn: Open Results');
+  const frame = await webviewFrame(wb.page, '#rows tbody tr[data-row]', 300_000);
+  await waitFor(async () => (await frame.locator('body').getAttribute('class'))?.includes('vscode-light') === true, 60_000, () => 'the webview did not switch to the light theme');
+  const { bg, variable } = await frame.locator('body').evaluate((b) => ({
+    bg: getComputedStyle(b).backgroundColor,
+    variable: getComputedStyle(document.documentElement).getPropertyValue('--vscode-editor-background').trim(),
+  }));
+  const [r, g, bl] = (bg.match(/\d+/g) ?? []).map(Number);
+  assert.ok(0.2126 * r + 0.7152 * g + 0.0722 * bl > 200, `a light background (${bg}, variable ${variable})`);
+  await wb.page.waitForTimeout(1000);
+  await screenshot(wb.page, 'compare-panel-light');
 });

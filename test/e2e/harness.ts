@@ -31,6 +31,8 @@ async function freePort(): Promise<number> {
 export interface Workbench {
   page: Page;
   workspace: string;
+  /** The user-data folder: User/settings.json there is the user's settings, watched live. */
+  userData: string;
   close(): Promise<void>;
 }
 
@@ -83,6 +85,7 @@ export async function openWorkbench(name: string): Promise<Workbench> {
     return {
       page,
       workspace,
+      userData,
       async close() {
         await b.close().catch(() => undefined);
         stopServer();

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { countColour, frames, launch, openPanel, skipReason, type PanelPage } from './harness';
+import { COMPARE_SNAPSHOT } from './fixtures';
 
 const skip = skipReason();
 let browser: Browser;
@@ -12,48 +13,6 @@ after(async () => {
   await browser?.close();
 });
 
-const split = (p95: number, p99: number) => ({ n: 100, p95, p99, mean: p95 / 3 });
-function row(method: string, label: string, epochs: number, cost: number, f: number, r: number, v: number, extra: Record<string, unknown> = {}) {
-  return {
-    id: `${method}@${epochs}`,
-    method,
-    label,
-    epochs,
-    steps: epochs * 16,
-    cost,
-    presupposedRetrainings: null,
-    precomputeCost: null,
-    nUnlearned: 100,
-    nOracle: 100,
-    forget: split(f * 0.8, f),
-    retain: split(r * 0.8, r),
-    validation: split(v * 0.8, v),
-    headline: { p95: ((f + r + v) / 3) * 0.8, p99: (f + r + v) / 3 },
-    accuracy: { forget: 0.95, retain: 0.97, validation: 0.85 },
-    diverged: false,
-    divergedModels: 0,
-    datamodel: null,
-    ...extra,
-  };
-}
-
-export const SNAPSHOT = {
-  title: 'Fashion-MNIST quick, forget random-100',
-  provenance: { n: 100, backend: 'wasm', seeds: 'originals 0..99, oracles 1000..1099, floor 2000..2099', preset: 'workbench', forgetSet: 'random-100', forgetSize: 100, lds: 0.55, m: 1000 },
-  rows: [
-    row('do-nothing', 'Do nothing', 0, 0, 6, 0.6, 0.7),
-    row('noise-floor', 'Oracle noise floor', 0, 0, 0.5, 0.4, 0.45),
-    row('gd', 'GD (5 ep)', 5, 0.05, 5, 0.55, 0.6),
-    row('gd', 'GD (10 ep)', 10, 0.1, 4.2, 0.5, 0.6),
-    row('gd', 'GD (20 ep)', 20, 0.2, 3.5, 0.5, 0.55),
-    row('om', 'OM (5 ep)', 5, 0.02, 2.5, 0.7, 0.7, { presupposedRetrainings: 10 }),
-    row('om', 'OM (20 ep)', 20, 0.08, 1.0, 0.6, 0.6, { presupposedRetrainings: 10 }),
-    row('dmm', 'DMM (20 ep)', 20, 0.09, 1.5, 0.8, 0.8, { precomputeCost: 1.4, datamodel: { lds: 0.55, ldsForget: 0.5, m: 1000, estimator: 'ridge' } }),
-    row('dm-direct', 'DM-Direct', 0, 0, 2.0, 1.2, 1.1, { datamodel: { lds: 0.55, ldsForget: 0.5, m: 1000, estimator: 'ridge' } }),
-    row('ga', 'GA <b>bold</b> (1 ep)', 1, 0.01, 11.5, 9, 9, { diverged: true, divergedModels: 7, accuracy: { forget: 0.1, retain: 0.1, validation: 0.1 } }),
-  ],
-};
-
 async function firstColumn(p: PanelPage): Promise<string[]> {
   return p.page.locator('#rows tbody tr[data-row] td:first-child').evaluateAll((tds) => tds.map((td) => td.firstChild?.textContent ?? ''));
 }
@@ -61,9 +20,9 @@ async function firstColumn(p: PanelPage): Promise<string[]> {
 test('compare panel: figure, provenance, sortable table, percentile, exports', { skip: skip ?? false }, async () => {
   const p = await openPanel(browser, 'compare', { width: 1200, height: 1000 });
   await p.waitForPosted('ready');
-  await p.send({ type: 'snapshot', snapshot: SNAPSHOT });
+  await p.send({ type: 'snapshot', snapshot: COMPARE_SNAPSHOT });
   await frames(p.page);
-  assert.equal(await p.page.locator('#title').textContent(), SNAPSHOT.title);
+  assert.equal(await p.page.locator('#title').textContent(), COMPARE_SNAPSHOT.title);
   const prov = (await p.page.locator('#provenance').textContent()) ?? '';
   for (const part of ['N = 100', 'backend wasm', 'seeds: originals 0..99', 'preset workbench', 'LDS 0.55', 'M 1000']) assert.ok(prov.includes(part), `provenance has ${part}: ${prov}`);
 
@@ -107,7 +66,7 @@ test('compare panel: figure, provenance, sortable table, percentile, exports', {
   const csv = await p.waitForPosted('export');
   assert.equal(csv.format, 'csv');
   const lines = String(csv.text).trim().split('\n');
-  assert.equal(lines.length, SNAPSHOT.rows.length + 1);
+  assert.equal(lines.length, COMPARE_SNAPSHOT.rows.length + 1);
   assert.match(lines[0], /^method,label,epochs,steps,cost,/);
   await p.page.locator('#export-svg').click();
   const svg = await p.waitForPosted('export', 2);
@@ -139,7 +98,7 @@ test('compare panel: figure, provenance, sortable table, percentile, exports', {
   // reload: percentile and sort come back
   const q = await openPanel(browser, 'compare', { state });
   await q.waitForPosted('ready');
-  await q.send({ type: 'snapshot', snapshot: SNAPSHOT });
+  await q.send({ type: 'snapshot', snapshot: COMPARE_SNAPSHOT });
   assert.equal(await q.page.locator('#rows thead th').nth(3).textContent(), 'avg p95');
   assert.equal((await firstColumn(q))[0], 'DM-Direct');
   await q.close();
@@ -162,7 +121,7 @@ test('compare panel: no comparison yet, and 10,000 rows do not stall', { skip: s
     const t0 = performance.now();
     window.postMessage({ type: 'snapshot', snapshot: { ...base, rows } }, '*');
     return new Promise<number>((r) => setTimeout(() => requestAnimationFrame(() => r(performance.now() - t0)), 0));
-  }, { title: SNAPSHOT.title, provenance: SNAPSHOT.provenance });
+  }, { title: COMPARE_SNAPSHOT.title, provenance: COMPARE_SNAPSHOT.provenance });
   t.diagnostic(`10,000 rows drawn in ${ms.toFixed(0)} ms`);
   const inDom = await p.page.locator('#rows tbody tr[data-row]').count();
   assert.ok(inDom > 10 && inDom < 200, `only the rows in view are in the DOM (${inDom})`);

@@ -1,7 +1,8 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { countColour, frames, launch, openPanel, skipReason, type PanelPage } from './harness';
+import { forgetSetSnapshot, serveThumbnails } from './fixtures';
 
 const skip = skipReason();
 let browser: Browser;
@@ -12,43 +13,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-const CLASSES = ['T-shirt/top', 'Trouser', 'Pullover', 'Dress', 'Coat', 'Sandal', 'Shirt', 'Sneaker', 'Bag', '<img src=x onerror="window.__pwned=1">'];
-
-function snapshot(total: number, shape: [number, number, number] = [28, 28, 1]) {
-  return {
-    type: 'snapshot',
-    snapshot: {
-      dataset: { id: 'synthetic', name: 'Synthetic', total, shape, classNames: CLASSES, labels: Array.from({ length: total }, (_, i) => i % 10) },
-      savedSets: [{ name: 'first-ten', size: 10, kind: 'manual', createdAt: '2025-01-01T00:00:00Z' }],
-      hasDatamodels: true,
-    },
-  };
-}
-
-/** Answers every thumbnail request inside the page, with a pattern that differs per point. */
-async function serveThumbnails(page: Page, side = 28, channels = 1): Promise<void> {
-  await page.evaluate(({ side, channels }) => {
-    const w = window as unknown as { __hooks: Array<(m: unknown) => void> };
-    const per = side * side * channels;
-    w.__hooks.push((raw) => {
-      const m = raw as { type: string; offset: number; count: number };
-      if (m.type !== 'requestThumbnails') return;
-      const pixels = new Uint8Array(m.count * per);
-      for (let i = 0; i < m.count; i++) {
-        const idx = m.offset + i;
-        for (let p = 0; p < side * side; p++) {
-          const r = Math.floor(p / side);
-          const c = p % side;
-          const on = Math.hypot(r - side / 2, c - side / 2) < 6 + (idx % 7);
-          // RGB points get a colour that depends on their channel, so the three planes differ.
-          for (let ch = 0; ch < channels; ch++) pixels[i * per + p * channels + ch] = on ? 200 - ch * 80 : 30;
-        }
-      }
-      setTimeout(() => window.postMessage({ type: 'thumbnails', offset: m.offset, count: m.count, pixels }, '*'), 0);
-    });
-  }, { side, channels });
-}
 
 async function painted(p: PanelPage): Promise<number> {
   await frames(p.page);
@@ -78,7 +42,7 @@ test('forget-set panel: click, shift-click, drag, filter, host requests, save, s
   const p = await openPanel(browser, 'forget-set');
   await p.waitForPosted('ready');
   await serveThumbnails(p.page);
-  await p.send(snapshot(500));
+  await p.send(forgetSetSnapshot(500));
   await waitPainted(p);
   assert.match(await countText(p), /^0 selected · 500 of 500 shown/);
   // Labels are text, never markup.
@@ -178,7 +142,7 @@ test('forget-set panel: click, shift-click, drag, filter, host requests, save, s
   const q = await openPanel(browser, 'forget-set', { state });
   await q.waitForPosted('ready');
   await serveThumbnails(q.page);
-  await q.send(snapshot(500));
+  await q.send(forgetSetSnapshot(500));
   assert.match(await countText(q), /^6 selected · 50 of 500 shown/);
   await frames(q.page);
   assert.equal(await q.page.locator('#class-filter').evaluate((el) => (el as HTMLElement & { value: string }).value), '3', 'the class control shows the restored filter');
@@ -192,7 +156,7 @@ test('forget-set panel: 10,000 RGB points render, scroll and select without stal
   await p.waitForPosted('ready');
   await serveThumbnails(p.page, 32, 3);
   const t0 = Date.now();
-  await p.send(snapshot(10_000, [32, 32, 3]));
+  await p.send(forgetSetSnapshot(10_000, [32, 32, 3]));
   await waitPainted(p);
   const rgb = await countColour(p.page, 'canvas.grid-canvas', [200, 120, 40], 12);
   assert.ok(rgb.matching > 500, `RGB thumbnails drawn in colour (${rgb.matching} px)`);

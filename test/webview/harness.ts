@@ -32,7 +32,7 @@ export async function launch(): Promise<Browser> {
   });
 }
 
-/** Dark+ values of the variables the panels read, as VS Code sets them on <html>. */
+/** Dark+ values of the variables the panels and vscode-elements read, as VS Code sets them on <html>. */
 const DARK_THEME = `html {
   --vscode-font-family: system-ui, "Ubuntu", "Droid Sans", sans-serif;
   --vscode-font-size: 13px;
@@ -40,6 +40,16 @@ const DARK_THEME = `html {
   --vscode-foreground: #cccccc;
   --vscode-editor-background: #1e1e1e;
   --vscode-editor-foreground: #d4d4d4;
+  --vscode-editor-selectionBackground: #264f78;
+  --vscode-settings-dropdownBackground: #3c3c3c;
+  --vscode-settings-dropdownBorder: #3c3c3c;
+  --vscode-settings-dropdownForeground: #f0f0f0;
+  --vscode-settings-dropdownListBorder: #454545;
+  --vscode-settings-checkboxBackground: #3c3c3c;
+  --vscode-settings-checkboxBorder: #6b6b6b;
+  --vscode-settings-checkboxForeground: #f0f0f0;
+  --vscode-settings-textInputBackground: #3c3c3c;
+  --vscode-settings-textInputForeground: #cccccc;
   --vscode-descriptionForeground: #9d9d9d;
   --vscode-errorForeground: #f48771;
   --vscode-focusBorder: #007fd4;
@@ -81,6 +91,140 @@ const DARK_THEME = `html {
 }
 `;
 
+/** Light Modern's values of the same variables. */
+const LIGHT_THEME = `html {
+  --vscode-font-family: system-ui, "Ubuntu", "Droid Sans", sans-serif;
+  --vscode-font-size: 13px;
+  --vscode-font-weight: normal;
+  --vscode-foreground: #3b3b3b;
+  --vscode-editor-background: #ffffff;
+  --vscode-editor-foreground: #3b3b3b;
+  --vscode-editor-selectionBackground: #add6ff;
+  --vscode-settings-dropdownBackground: #ffffff;
+  --vscode-settings-dropdownBorder: #cecece;
+  --vscode-settings-dropdownForeground: #3b3b3b;
+  --vscode-settings-dropdownListBorder: #c8c8c8;
+  --vscode-settings-checkboxBackground: #f8f8f8;
+  --vscode-settings-checkboxBorder: #cecece;
+  --vscode-settings-checkboxForeground: #3b3b3b;
+  --vscode-settings-textInputBackground: #ffffff;
+  --vscode-settings-textInputForeground: #3b3b3b;
+  --vscode-descriptionForeground: #717171;
+  --vscode-errorForeground: #f85149;
+  --vscode-focusBorder: #005fb8;
+  --vscode-button-background: #005fb8;
+  --vscode-button-foreground: #ffffff;
+  --vscode-button-hoverBackground: #0258a8;
+  --vscode-button-secondaryBackground: #e5e5e5;
+  --vscode-button-secondaryForeground: #3b3b3b;
+  --vscode-button-secondaryHoverBackground: #cccccc;
+  --vscode-input-background: #ffffff;
+  --vscode-input-foreground: #3b3b3b;
+  --vscode-input-border: #cecece;
+  --vscode-input-placeholderForeground: #767676;
+  --vscode-dropdown-background: #ffffff;
+  --vscode-dropdown-border: #cecece;
+  --vscode-dropdown-foreground: #3b3b3b;
+  --vscode-checkbox-background: #f8f8f8;
+  --vscode-checkbox-border: #cecece;
+  --vscode-checkbox-foreground: #3b3b3b;
+  --vscode-charts-foreground: #616161;
+  --vscode-charts-lines: rgba(97, 97, 97, 0.5);
+  --vscode-charts-red: #e51400;
+  --vscode-charts-blue: #1a85ff;
+  --vscode-charts-yellow: #bf8803;
+  --vscode-charts-orange: #d18616;
+  --vscode-charts-green: #388a34;
+  --vscode-charts-purple: #652d90;
+  --vscode-terminal-ansiCyan: #0598bc;
+  --vscode-terminal-ansiMagenta: #bc05bc;
+  --vscode-panel-border: #e5e5e5;
+  --vscode-editorWidget-border: #c8c8c8;
+  --vscode-editorGroupHeader-tabsBackground: #f8f8f8;
+  --vscode-textLink-foreground: #005fb8;
+  --vscode-textLink-activeForeground: #005fb8;
+  --vscode-editorWarning-foreground: #bf8803;
+  --vscode-inputValidation-warningBackground: #f6f5d2;
+  --vscode-progressBar-background: #005fb8;
+  --vscode-list-hoverBackground: #f2f2f2;
+  --vscode-list-activeSelectionBackground: #e8e8e8;
+  --vscode-list-activeSelectionForeground: #000000;
+  --vscode-badge-background: #cccccc;
+  --vscode-badge-foreground: #3b3b3b;
+}
+`;
+
+/**
+ * High Contrast (dark)'s values: black and white, borders in contrastBorder, an orange focus
+ * border; list hovers have no background (the theme outlines them instead).
+ */
+const HIGH_CONTRAST_THEME = `html {
+  --vscode-font-family: system-ui, "Ubuntu", "Droid Sans", sans-serif;
+  --vscode-font-size: 13px;
+  --vscode-font-weight: normal;
+  --vscode-foreground: #ffffff;
+  --vscode-editor-background: #000000;
+  --vscode-editor-foreground: #ffffff;
+  --vscode-editor-selectionBackground: #ffffff;
+  --vscode-settings-dropdownBackground: #000000;
+  --vscode-settings-dropdownBorder: #6fc3df;
+  --vscode-settings-dropdownForeground: #ffffff;
+  --vscode-settings-dropdownListBorder: #6fc3df;
+  --vscode-settings-checkboxBackground: #000000;
+  --vscode-settings-checkboxBorder: #6fc3df;
+  --vscode-settings-checkboxForeground: #ffffff;
+  --vscode-settings-textInputBackground: #000000;
+  --vscode-settings-textInputForeground: #ffffff;
+  --vscode-descriptionForeground: rgba(255, 255, 255, 0.7);
+  --vscode-errorForeground: #f48771;
+  --vscode-focusBorder: #f38518;
+  --vscode-contrastBorder: #6fc3df;
+  --vscode-contrastActiveBorder: #f38518;
+  --vscode-button-background: #000000;
+  --vscode-button-foreground: #ffffff;
+  --vscode-button-border: #6fc3df;
+  --vscode-button-secondaryBackground: #000000;
+  --vscode-button-secondaryForeground: #ffffff;
+  --vscode-input-background: #000000;
+  --vscode-input-foreground: #ffffff;
+  --vscode-input-border: #6fc3df;
+  --vscode-input-placeholderForeground: rgba(255, 255, 255, 0.7);
+  --vscode-dropdown-background: #000000;
+  --vscode-dropdown-border: #6fc3df;
+  --vscode-dropdown-foreground: #ffffff;
+  --vscode-checkbox-background: #000000;
+  --vscode-checkbox-border: #6fc3df;
+  --vscode-checkbox-foreground: #ffffff;
+  --vscode-charts-foreground: #ffffff;
+  --vscode-charts-lines: rgba(255, 255, 255, 0.5);
+  --vscode-charts-red: #f14c4c;
+  --vscode-charts-blue: #3794ff;
+  --vscode-charts-yellow: #cca700;
+  --vscode-charts-orange: #d18616;
+  --vscode-charts-green: #89d185;
+  --vscode-charts-purple: #b180d7;
+  --vscode-terminal-ansiCyan: #29b8db;
+  --vscode-terminal-ansiMagenta: #bc3fbc;
+  --vscode-panel-border: #6fc3df;
+  --vscode-editorWidget-border: #6fc3df;
+  --vscode-textLink-foreground: #21a6ff;
+  --vscode-textLink-activeForeground: #21a6ff;
+  --vscode-editorWarning-foreground: #ffd370;
+  --vscode-inputValidation-warningBackground: #000000;
+  --vscode-progressBar-background: #6fc3df;
+  --vscode-list-activeSelectionForeground: #ffffff;
+  --vscode-badge-background: #000000;
+  --vscode-badge-foreground: #ffffff;
+}
+`;
+
+export type ThemeKind = 'dark' | 'light' | 'high-contrast';
+export const THEMES: Record<ThemeKind, { bodyClass: string; colorScheme: 'dark' | 'light'; css: string }> = {
+  dark: { bodyClass: 'vscode-dark', colorScheme: 'dark', css: DARK_THEME },
+  light: { bodyClass: 'vscode-light', colorScheme: 'light', css: LIGHT_THEME },
+  'high-contrast': { bodyClass: 'vscode-high-contrast', colorScheme: 'dark', css: HIGH_CONTRAST_THEME },
+};
+
 export type Msg = Record<string, unknown> & { type: string };
 
 /** A typed array written so that it survives page.evaluate; the page turns it back. */
@@ -101,11 +245,12 @@ export interface PanelPage {
   close(): Promise<void>;
 }
 
-export async function openPanel(browser: Browser, panel: PanelId, opts: { state?: unknown; width?: number; height?: number } = {}): Promise<PanelPage> {
+export async function openPanel(browser: Browser, panel: PanelId, opts: { state?: unknown; width?: number; height?: number; theme?: ThemeKind } = {}): Promise<PanelPage> {
   assertBuilt(panel);
   mkdirSync(ARTIFACTS, { recursive: true });
-  const themePath = join(ARTIFACTS, 'dark-theme.css');
-  writeFileSync(themePath, DARK_THEME);
+  const theme = THEMES[opts.theme ?? 'dark'];
+  const themePath = join(ARTIFACTS, `${opts.theme ?? 'dark'}-theme.css`);
+  writeFileSync(themePath, theme.css);
   const url = (p: string) => pathToFileURL(p).href;
   const html = buildWebviewHtml({
     panel,
@@ -118,14 +263,14 @@ export async function openPanel(browser: Browser, panel: PanelId, opts: { state?
   });
   const htmlPath = join(ARTIFACTS, `${panel}.html`);
   writeFileSync(htmlPath, html);
-  const context = await browser.newContext({ viewport: { width: opts.width ?? 1100, height: opts.height ?? 800 }, colorScheme: 'dark' });
+  const context = await browser.newContext({ viewport: { width: opts.width ?? 1100, height: opts.height ?? 800 }, colorScheme: theme.colorScheme });
   const page = await context.newPage();
   const pageErrors: string[] = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
   page.on('console', (m) => {
     if (m.type() === 'error') pageErrors.push(m.text());
   });
-  const init = (initial: unknown) => {
+  const init = (initial: unknown, bodyClass: string) => {
     type AnyRec = Record<string, unknown>;
     const w = window as unknown as AnyRec;
     const posted: unknown[] = [];
@@ -137,7 +282,7 @@ export async function openPanel(browser: Browser, panel: PanelId, opts: { state?
     w.__state = state;
     w.__csp = [] as string[];
     document.addEventListener('securitypolicyviolation', (e) => (w.__csp as string[]).push(`${e.violatedDirective} ${e.blockedURI}`));
-    document.addEventListener('DOMContentLoaded', () => document.body.classList.add('vscode-dark'));
+    document.addEventListener('DOMContentLoaded', () => document.body.classList.add(bodyClass));
     w.acquireVsCodeApi = () => {
       if (acquired) throw new Error('acquireVsCodeApi called twice');
       acquired = true;
@@ -176,7 +321,7 @@ export async function openPanel(browser: Browser, panel: PanelId, opts: { state?
   };
   // tsx compiles with keepNames, which wraps functions in a `__name` helper that the page lacks;
   // a global no-op stands in for it in every script and evaluate of this page.
-  await page.addInitScript({ content: `globalThis.__name = (f) => f;\n(${init.toString()})(${JSON.stringify(opts.state ?? null)});` });
+  await page.addInitScript({ content: `globalThis.__name = (f) => f;\n(${init.toString()})(${JSON.stringify(opts.state ?? null)}, ${JSON.stringify(theme.bodyClass)});` });
   await page.goto(pathToFileURL(htmlPath).href);
   const posted = () => page.evaluate(() => {
     const w = window as unknown as { __posted: unknown[]; __summarise: (v: unknown) => unknown };

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { countColour, frames, launch, openPanel, skipReason, type PanelPage } from './harness';
+import { LINEAR_FORM, LINEAR_RESULT } from './fixtures';
 
 const skip = skipReason();
 let browser: Browser;
@@ -12,40 +13,6 @@ after(async () => {
   await browser?.close();
 });
 
-const FORM = { n: 100, d: 400, k: 5, nTest: 1000, lambda: 0.001, noise: 0.1, lr: null, steps: 10_000, ascentWeights: [1, 0.1], seed: 0 };
-
-function steps(upTo: number): number[] {
-  const s = new Set([0]);
-  for (let j = 0; ; j++) {
-    const t = Math.round(10 ** (j / 20));
-    if (t > upTo) break;
-    s.add(t);
-  }
-  s.add(upTo);
-  return [...s].sort((a, b) => a - b);
-}
-
-function curve(id: string, name: string, f: (t: number) => number, upTo = 10_000, diverged: { step: number; reason: string } | null = null, kind: 'iterative' | 'direct' = 'iterative') {
-  const st = steps(upTo);
-  return { id, name, kind, objective: `objective of ${name}`, steps: st, relParamDist: st.map(f), relPredErrTest: st.map((t) => f(t) * 0.9), diverged };
-}
-
-const RESULT = {
-  settingsHash: 'abc123def456',
-  lr: 0.0123,
-  lrSource: 'auto',
-  lambdaMax: 81.3,
-  forget: [3, 17, 42, 64, 88],
-  methods: [
-    curve('om', 'OM', (t) => Math.max(1e-9, 0.85 ** t)),
-    curve('om-r', 'OM on R', () => 1),
-    curve('gd-r', 'GD on R', (t) => 1 - 1e-6 * t),
-    curve('gd-ga-1', 'GD+GA (a=1)', (t) => 1 + (t / 400) ** 3, 2000, { step: 2000, reason: 'exploded' }),
-    curve('dmm', 'DMM', () => 0.3, 10_000, null, 'direct'),
-  ],
-  totalMs: 1530,
-};
-
 async function fill(p: PanelPage, key: string, value: string): Promise<void> {
   await p.page.locator(`#f-${key} input`).fill(value);
 }
@@ -53,7 +20,7 @@ async function fill(p: PanelPage, key: string, value: string): Promise<void> {
 test('linear-study panel: log-log curves, settings form, run and cancel, state', { skip: skip ?? false }, async () => {
   const p = await openPanel(browser, 'linear', { width: 1100, height: 1100 });
   await p.waitForPosted('ready');
-  await p.send({ type: 'snapshot', snapshot: { form: FORM, result: RESULT, running: false, trusted: true } });
+  await p.send({ type: 'snapshot', snapshot: { form: LINEAR_FORM, result: LINEAR_RESULT, running: false, trusted: true } });
   await frames(p.page);
   assert.equal(await p.page.locator('#chart .u-legend .u-series').count(), 6, 'iteration + five methods');
   assert.match((await p.page.locator('#chart .u-legend').textContent()) ?? '', /GD\+GA \(a=1\) \(diverged\)/);
@@ -79,7 +46,7 @@ test('linear-study panel: log-log curves, settings form, run and cancel, state',
   await fill(p, 'steps', '2000');
   await p.page.locator('#run').click();
   const run = await p.waitForPosted('run');
-  assert.deepEqual(run.form, { ...FORM, k: 10, steps: 2000, ascentWeights: [1, 0.5] });
+  assert.deepEqual(run.form, { ...LINEAR_FORM, k: 10, steps: 2000, ascentWeights: [1, 0.5] });
   assert.equal(await p.page.locator('#cancel').getAttribute('disabled'), null);
   await p.send({ type: 'progress', methodId: 'gd-r', step: 1200, steps: 2000 });
   assert.match((await p.page.locator('#status').textContent()) ?? '', /running gd-r: step 1200 of 2000/);
@@ -94,7 +61,7 @@ test('linear-study panel: log-log curves, settings form, run and cancel, state',
     s.value = 'pred';
     s.dispatchEvent(new Event('change'));
   });
-  await p.send({ type: 'result', result: { ...RESULT, methods: RESULT.methods.slice(0, 4), totalMs: 900 } });
+  await p.send({ type: 'result', result: { ...LINEAR_RESULT, methods: LINEAR_RESULT.methods.slice(0, 4), totalMs: 900 } });
   await frames(p.page);
   assert.equal(await p.page.locator('#chart .u-legend .u-series').count(), 5);
   assert.match((await p.page.locator('#chart-caption').textContent()) ?? '', /relative test prediction error against iteration/);
@@ -110,7 +77,7 @@ test('linear-study panel: log-log curves, settings form, run and cancel, state',
   await p.close();
   const q = await openPanel(browser, 'linear', { state });
   await q.waitForPosted('ready');
-  await q.send({ type: 'snapshot', snapshot: { form: FORM, result: RESULT, running: false, trusted: false } });
+  await q.send({ type: 'snapshot', snapshot: { form: LINEAR_FORM, result: LINEAR_RESULT, running: false, trusted: false } });
   assert.equal(await q.page.locator('#f-ascentWeights').evaluate((el) => (el as HTMLElement & { value: string }).value), '1, 0.5');
   assert.equal(await q.page.locator('#trust').isVisible(), true);
   assert.equal(await q.page.locator('#run').getAttribute('disabled'), '');

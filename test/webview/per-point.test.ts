@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser, Page } from 'playwright-core';
 import { countColour, frames, launch, openPanel, skipReason, typed } from './harness';
+import { FORGET, PER_POINT_SNAPSHOT, rng } from './fixtures';
 
 const skip = skipReason();
 let browser: Browser;
@@ -11,40 +12,6 @@ before(async () => {
 after(async () => {
   await browser?.close();
 });
-
-/** A small deterministic generator, so that the histograms are the same on every run. */
-function rng(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s * 1664525 + 1013904223) >>> 0;
-    return s / 2 ** 32;
-  };
-}
-
-const N_TRAIN = 400;
-const N_VAL = 100;
-const FORGET = Array.from({ length: 40 }, (_, i) => i * 10);
-const RETAIN = Array.from({ length: N_TRAIN }, (_, i) => i).filter((i) => i % 10 !== 0);
-
-function klom(seed: number, forgetScale: number): number[] {
-  const r = rng(seed);
-  return Array.from({ length: N_TRAIN + N_VAL }, (_, i) => (i < N_TRAIN && i % 10 === 0 ? forgetScale : 0.4) * -Math.log(1 - r() * 0.999));
-}
-
-const SNAPSHOT = {
-  provenance: { n: 100, backend: 'wasm', seeds: 'originals 0..99, oracles 1000..1099', preset: 'quick', forgetSet: 'random-40', forgetSize: 40 },
-  nTrain: N_TRAIN,
-  nValidation: N_VAL,
-  forget: FORGET,
-  retain: RETAIN,
-  classNames: ['zero', 'one', '<script>bad()</script>'],
-  labels: Array.from({ length: N_TRAIN + N_VAL }, (_, i) => i % 3),
-  methods: [
-    { id: 'om@20', label: 'OM (20 ep)', klom: typed('Float32Array', klom(1, 1.2)), diverged: false },
-    { id: 'gd@20', label: 'GD (20 ep)', klom: typed('Float32Array', klom(2, 3)), diverged: false },
-    { id: 'do-nothing', label: 'Do nothing', klom: typed('Float32Array', klom(3, 5)), diverged: false },
-  ],
-};
 
 async function clickBar(page: Page, split: string, method: 'a' | 'b', nth: number): Promise<void> {
   const bar = await page.evaluate(
@@ -60,7 +27,7 @@ async function clickBar(page: Page, split: string, method: 'a' | 'b', nth: numbe
 test('per-point panel: histograms per split, bar → points, point → image and margins', { skip: skip ?? false }, async () => {
   const p = await openPanel(browser, 'per-point', { width: 1300, height: 1000 });
   await p.waitForPosted('ready');
-  await p.send({ type: 'snapshot', snapshot: SNAPSHOT });
+  await p.send({ type: 'snapshot', snapshot: PER_POINT_SNAPSHOT });
   await frames(p.page);
   assert.match((await p.page.locator('#provenance').textContent()) ?? '', /N = 100 · backend wasm · seeds: originals 0\.\.99, oracles 1000\.\.1099 · preset quick/);
   for (const s of ['forget', 'retain', 'validation']) {
@@ -130,7 +97,7 @@ test('per-point panel: histograms per split, bar → points, point → image and
   await p.close();
   const q = await openPanel(browser, 'per-point', { state, width: 1300, height: 1000 });
   await q.waitForPosted('ready');
-  await q.send({ type: 'snapshot', snapshot: SNAPSHOT });
+  await q.send({ type: 'snapshot', snapshot: PER_POINT_SNAPSHOT });
   assert.match((await q.page.locator('#list-title').textContent()) ?? '', /^Forget · OM \(20 ep\)/);
   const again = await q.waitForPosted('requestPoint');
   assert.equal(again.index, idx);

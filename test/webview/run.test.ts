@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { countColour, frames, launch, openPanel, skipReason } from './harness';
+import { runJob } from './fixtures';
 
 const skip = skipReason();
 let browser: Browser;
@@ -12,29 +13,10 @@ after(async () => {
   await browser?.close();
 });
 
-function job(id: string, state: string, extra: Record<string, unknown> = {}) {
-  return {
-    id,
-    label: `train mlp ×100 (${id})`,
-    method: 'unlearn/trainEnsemble',
-    state,
-    backend: 'wasm',
-    phase: 'originals',
-    fraction: 0.3,
-    modelsDone: 30,
-    modelsTotal: 100,
-    etaSeconds: 95,
-    startedAt: '2025-01-01T00:00:00Z',
-    error: null,
-    series: [{ name: 'originals', x: [0, 10, 20, 30], y: [2.3, 1.2, 0.8, 0.6] }],
-    ...extra,
-  };
-}
-
 test('run panel: live progress, loss curves, cancel, state', { skip: skip ?? false }, async (t) => {
   const p = await openPanel(browser, 'run');
   await p.waitForPosted('ready');
-  await p.send({ type: 'snapshot', snapshot: { jobs: [job('a', 'running'), job('b', 'done', { fraction: 1, modelsDone: 100, error: null, label: 'compare <unlearners>' })], trusted: false } });
+  await p.send({ type: 'snapshot', snapshot: { jobs: [runJob('a', 'running'), runJob('b', 'done', { fraction: 1, modelsDone: 100, error: null, label: 'compare <unlearners>' })], trusted: false } });
   await frames(p.page);
   assert.equal(await p.page.locator('#trust').isVisible(), true, 'restricted workspace is said');
   assert.equal(await p.page.locator('section.job').count(), 2);
@@ -73,7 +55,7 @@ test('run panel: live progress, loss curves, cancel, state', { skip: skip ?? fal
   await p.page.locator('section.job[data-job="b"] .toggle').focus();
   await p.page.keyboard.press('Enter');
   assert.equal(await p.page.locator('#body-b').isHidden(), true);
-  await p.send({ type: 'jobAdded', job: job('c', 'queued', { series: [], fraction: 0, modelsDone: 0, etaSeconds: null }) });
+  await p.send({ type: 'jobAdded', job: runJob('c', 'queued', { series: [], fraction: 0, modelsDone: 0, etaSeconds: null }) });
   assert.equal(await p.page.locator('section.job').first().getAttribute('data-job'), 'c', 'newest first');
 
   await p.screenshot('run');
@@ -85,7 +67,7 @@ test('run panel: live progress, loss curves, cancel, state', { skip: skip ?? fal
 
   const q = await openPanel(browser, 'run', { state });
   await q.waitForPosted('ready');
-  await q.send({ type: 'snapshot', snapshot: { jobs: [job('a', 'running'), job('b', 'done')], trusted: true } });
+  await q.send({ type: 'snapshot', snapshot: { jobs: [runJob('a', 'running'), runJob('b', 'done')], trusted: true } });
   assert.equal(await q.page.locator('#body-b').isHidden(), true);
   assert.equal(await q.page.locator('#trust').isHidden(), true);
   await q.close();
