@@ -128,15 +128,23 @@ export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, exp
 
 /** The run panel: every job the engine reports, with its progress. */
 export function runSource(host: EngineHost, jobs: JobStore): RunPanelData {
+  // Every job runs on the engine's one backend; it is known once TensorFlow.js has loaded.
+  let backend = '';
+  const learnBackend = async () => {
+    if (backend) return;
+    const info = await host.engine.request('engineInfo', { initBackend: false }).catch(() => undefined);
+    backend = info?.backend?.name ?? '';
+  };
   const wire = (j: JobInfo) => ({
     id: j.id,
     label: j.label,
     method: j.method,
     state: j.state,
-    backend: '',
+    backend,
     phase: j.progress?.phase ?? j.state,
-    fraction: j.progress?.fraction ?? (j.state === 'done' ? 1 : 0),
-    modelsDone: j.progress?.modelsDone ?? 0,
+    fraction: j.state === 'done' ? 1 : (j.progress?.fraction ?? 0),
+    // Progress is throttled, so the last report of a finished job may predate its last models.
+    modelsDone: j.state === 'done' ? (j.progress?.modelsTotal ?? 0) : (j.progress?.modelsDone ?? 0),
     modelsTotal: j.progress?.modelsTotal ?? 0,
     etaSeconds: j.progress?.etaSeconds ?? null,
     startedAt: j.startedAt,
@@ -144,7 +152,10 @@ export function runSource(host: EngineHost, jobs: JobStore): RunPanelData {
     series: [],
   });
   const toRunEvent = (e: JobEvent): RunEvent => {
-    if (e.type === 'added') return { type: 'jobAdded', job: wire(e.job) };
+    if (e.type === 'added') {
+      void learnBackend();
+      return { type: 'jobAdded', job: wire(e.job) };
+    }
     if (e.type === 'state') return { type: 'jobState', jobId: e.job.id, state: e.job.state, error: e.job.error ? e.job.error.message : null };
     const p = e.progress;
     return {
@@ -162,6 +173,7 @@ export function runSource(host: EngineHost, jobs: JobStore): RunPanelData {
   };
   return {
     async load(): Promise<RunSnapshot> {
+      await learnBackend();
       return { jobs: jobs.all().map(wire), trusted: vscode.workspace.isTrusted };
     },
     onEvent(listener) {
