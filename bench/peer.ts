@@ -8,10 +8,11 @@
  * Not a test: a hand-run benchmark whose output is quoted in docs/performance.md.
  *
  *   npm run build && npm run bench:peer -- [--quick] [--backend tensorflow|wasm] [--skip-torch] [--only workload|throughput]
- *                                           [--n N] [--m M] [--epochs E] [--throughput-epochs E]
+ *                                           [--n N] [--m M] [--epochs E] [--gd-epochs E] [--om-epochs E] [--dmm-epochs E] [--throughput-epochs E]
+ *                                           [--cnn-models N] [--mlp-models K] [--save runs.jsonl]
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { initBackend, type BackendName } from '../src/engine/backend/select';
@@ -246,7 +247,13 @@ function runChild(cmd: string, argv: string[], label: string): Promise<Run> {
     child.on('close', (code) => {
       clearInterval(timer);
       if (code !== 0 || !result) reject(new Error(`${label} exited with ${code}`));
-      else resolve({ result, wall: (performance.now() - started) / 1000, peakMb: peak, phasePeakMb: phasePeak });
+      else {
+        const run = { result, wall: (performance.now() - started) / 1000, peakMb: peak, phasePeakMb: phasePeak };
+        // --save <file>: every side's raw figures as JSON lines, kept even if a later side fails.
+        const save = option('save');
+        if (save) appendFileSync(save, `${JSON.stringify({ label, ...run })}\n`);
+        resolve(run);
+      }
     });
   });
 }
@@ -357,16 +364,27 @@ function klomTables(ours: Run | undefined, a: Run | undefined, b: Run | undefine
 
 async function driver(): Promise<void> {
   const quick = flag('quick');
-  // --n, --m, --epochs, --throughput-epochs override the chosen scale (for a tiny smoke run).
+  // --n, --m, --epochs, --gd-epochs … override the chosen scale (for a tiny smoke run).
   const w: Workload = { ...(quick ? QUICK : FULL) };
-  for (const k of ['n', 'm', 'epochs', 'throughput-epochs'] as const) {
+  const overrides: Record<string, Exclude<keyof Workload, 'nTrain' | 'nVal' | 'forget'>> = {
+    n: 'n',
+    m: 'm',
+    epochs: 'epochs',
+    'gd-epochs': 'gdEpochs',
+    'om-epochs': 'omEpochs',
+    'dmm-epochs': 'dmmEpochs',
+    'throughput-epochs': 'throughputEpochs',
+    'cnn-models': 'cnnModels',
+    'mlp-models': 'mlpModels',
+  };
+  for (const [k, field] of Object.entries(overrides)) {
     const v = option(k);
     if (v === undefined) continue;
     const x = Number(v);
     if (!Number.isInteger(x) || x < 1) throw new Error(`--${k} must be a positive integer, got ${v}`);
-    w[k === 'throughput-epochs' ? 'throughputEpochs' : k] = x;
+    w[field] = x;
   }
-  const scaled = args.some((a) => ['--n', '--m', '--epochs', '--throughput-epochs'].includes(a));
+  const scaled = Object.keys(overrides).some((k) => flag(k));
   const backend = (option('backend') ?? 'tensorflow') as BackendName;
   if (backend !== 'tensorflow' && backend !== 'wasm') throw new Error(`--backend must be tensorflow or wasm, got ${backend}`);
   const skipTorch = flag('skip-torch');

@@ -145,7 +145,7 @@ def main():
     acc = lambda l: float((l[:, :nT].argmax(-1) == Yt).float().mean())  # noqa: E731
     self_mb, child_mb = peak_rss_mb()
     emit("result", form=a.form, seedSet=a.seed_set, threads=torch.get_num_threads(), torch=torch.__version__,
-         phases=ph.rows, klom=klom, datamodels={"lambda": lam, "lds": lds},
+         phases={r["phase"]: r["seconds"] for r in ph.rows}, phaseRows=ph.rows, klom=klom, datamodels={"lambda": lam, "lds": lds},
          originalsTrainAccuracy=acc(orig_logits), peakRssSelfMb=self_mb, peakRssChildrenMb=child_mb, finishedAt=time.time())
 
 
