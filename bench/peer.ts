@@ -260,7 +260,7 @@ function runChild(cmd: string, argv: string[], label: string): Promise<Run> {
 
 const f1 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : x >= 100 ? x.toFixed(0) : x.toFixed(1));
 const f3 = (x: number | undefined) => (x === undefined || !Number.isFinite(x) ? '—' : x.toFixed(3));
-const rate = (ex: number, s: number | undefined) => (s && s > 0 ? Math.round(ex / s).toLocaleString('en-US') : '—');
+const rate = (ex: number | undefined, s: number | undefined) => (ex !== undefined && s && s > 0 && Number.isFinite(ex / s) ? Math.round(ex / s).toLocaleString('en-US') : '—');
 const ratio = (a: number | undefined, b: number | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 const pad = (cells: string[], widths: number[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ');
 
@@ -418,7 +418,7 @@ async function driver(): Promise<void> {
         console.log(`PyTorch ${String(loop.result.torch)}, threads ${String(loop.result.threads)} (torch.get_num_threads(), default)`);
       }
       console.log(`\nWorkload per phase (ours = ${String(ours.result.backend)}; loop = PyTorch one model at a time; stacked = PyTorch torch.bmm over a model axis)`);
-      phaseTable(w, [['ours', ours], ['loop', loop], ['stacked', stacked]]);
+      phaseTable(w, skipTorch ? [['ours', ours]] : [['ours', ours], ['loop', loop], ['stacked', stacked]]);
       const dm = (r: Run | undefined) => (r?.result.datamodels as { lambda: number; lds: number } | null | undefined);
       console.log(`originals' training accuracy: ours ${f3(ours.result.originalsTrainAccuracy as number)}, loop ${f3(loop?.result.originalsTrainAccuracy as number | undefined)}, stacked ${f3(stacked?.result.originalsTrainAccuracy as number | undefined)}; datamodel LDS (λ): ours ${f3(dm(ours)?.lds)} (${String(dm(ours)?.lambda)}), loop ${f3(dm(loop)?.lds)} (${String(dm(loop)?.lambda)}), stacked ${f3(dm(stacked)?.lds)} (${String(dm(stacked)?.lambda)})`);
       console.log(`engine main process peak RSS (process.resourceUsage): ${f1(ours.result.selfPeakMb as number)} MB; Python getrusage self/children: loop ${f1(loop?.result.peakRssSelfMb as number | undefined)}/${f1(loop?.result.peakRssChildrenMb as number | undefined)} MB, stacked ${f1(stacked?.result.peakRssSelfMb as number | undefined)}/${f1(stacked?.result.peakRssChildrenMb as number | undefined)} MB`);
