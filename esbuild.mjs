@@ -45,6 +45,7 @@ const builds = [
       cli: 'src/engine/cli/main.ts',
       worker: 'src/engine/parallel/worker.ts',
       ...(existsSync('bench/throughput.ts') ? { 'bench-throughput': 'bench/throughput.ts' } : {}),
+      ...(existsSync('bench/peer.ts') ? { 'bench-peer': 'bench/peer.ts' } : {}),
     },
     platform: 'node',
     format: 'cjs',

@@ -69,6 +69,9 @@ test('compare writes every method × budget, the references, datamodel quality a
   assert.equal(dmm?.datamodel?.m, 16);
   assert.ok(Number.isFinite(dmm?.datamodel?.lds));
   assert.ok(r.datamodels && r.datamodels.precomputeCost > 0);
+  // KLoM scoring is timed apart (the peer benchmark's evaluation phase), and is part of the run.
+  const phases = Object.entries(r.seconds).filter(([k]) => k !== 'klom' && k !== 'datamodels').reduce((a, [, v]) => a + v, 0);
+  assert.ok(r.seconds.klom > 0 && r.seconds.klom < phases, JSON.stringify(r.seconds));
   const gd3 = r.rows.find((x) => x.method === 'gd' && x.epochs === 3);
   assert.equal(gd3?.cost.fraction, 1, 'GD for as many epochs as training, on R: cost 1');
   const fig = readFileSync(join(r.dir, 'figure2.csv'), 'utf8').trim().split('\n');
