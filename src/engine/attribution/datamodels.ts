@@ -109,7 +109,7 @@ interface GroupManifest extends ArtifactManifest {
   examplesPerModel: number;
 }
 
-async function trainGroup(req: DatamodelRequest, seeds: number[], alpha: number, backend: string, store: Store, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void }): Promise<string> {
+export async function trainGroup(req: DatamodelRequest, seeds: number[], alpha: number, backend: string, store: Store, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void }): Promise<string> {
   const key = contentKey({ kind: SUBSET_MODELS_KIND, revision: TRAINING_REVISION, dataset: req.dataset.id, model: req.model, config: req.config, seeds, alpha, backend });
   if (store.has(SUBSET_MODELS_KIND, key)) return key;
   const ds = req.dataset;

@@ -2,3 +2,5 @@
 export { buildDatamodels, datamodelSettings, readBeta, readLdsPerTarget, subsetMask, DATAMODELS_KIND, SUBSET_MODELS_KIND, type DatamodelManifest, type DatamodelProgress, type DatamodelQuality, type DatamodelRequest, type DatamodelResult } from './datamodels';
 export { diffMeansFit, predictWithFit, ridgeFit, RidgeProblem, sumRows, ESTIMATORS, type DatamodelFit, type Estimator } from './estimators';
 export { linearDatamodelScore, spearman, type LdsResult } from './lds';
+export { buildTrakDatamodels, trakSettings, DEFAULT_TRAK_MODELS, type TrakManifest, type TrakRequest, type TrakResult } from './trak';
+export { DEFAULT_TRAK_SETTINGS, trakBeta, type TrakSettings } from './trak-scores';

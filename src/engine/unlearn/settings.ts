@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { UnlearnError } from '../errors';
 import { scheduleSchema } from '../train/config';
 
-export const METHOD_IDS = ['gd', 'ga', 'gdga', 'neggrad-plus', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm', 'dmm-trak', 'retrain'] as const;
+export const METHOD_IDS = ['gd', 'ga', 'gdga', 'neggrad-plus', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm', 'dm-direct-trak', 'dmm-trak', 'retrain'] as const;
 export type MethodId = (typeof METHOD_IDS)[number];
 
 export const METHOD_LABELS: Record<MethodId, string> = {
@@ -21,6 +21,7 @@ export const METHOD_LABELS: Record<MethodId, string> = {
   'om-pm': 'OM (per-model)',
   'dm-direct': 'DM-Direct',
   dmm: 'DMM',
+  'dm-direct-trak': 'DM-Direct (TRAK)',
   'dmm-trak': 'DMM (TRAK)',
   retrain: 'Retrain',
 };
@@ -140,6 +141,7 @@ export function settingsFor(settings: MethodSettings, id: MethodId): OptimSettin
     case 'dmm-trak':
       return settings.dmm;
     case 'dm-direct':
+    case 'dm-direct-trak':
     case 'retrain':
       return undefined;
   }
