@@ -73,20 +73,25 @@ test('compare runs dm-direct-trak and dmm-trak beside the regression datamodels,
   assert.equal(dmmTrak?.datamodel?.key, r.trak.key);
   assert.equal(r.rows.find((x) => x.method === 'dmm')?.datamodel?.key, r.datamodels.key);
   for (const x of r.rows) assert.ok(Number.isFinite(x.summary.headline.p99), `${x.method}@${x.epochs}`);
-  // TRAK alone trains its own held-out subset models.
-  const alone = await compareUnlearners(
-    {
-      dataset,
-      model: { kind: 'mlp', hidden: [8] },
-      config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }),
-      n: 3,
-      groupSize: 3,
-      forgetSet: makeForgetSet({ name: 'f5', datasetId: dataset.id, kind: 'manual', indices: [1, 7, 12, 20, 33], params: {} }),
-      methods: ['dm-direct-trak'],
-      trak: { models: 2, k: 32, heldOut: 5 },
-    },
-    store,
-  );
-  assert.equal(alone.datamodels, undefined);
-  assert.equal(alone.trak?.heldOut, 5);
+  // TRAK alone: the recipe's stored regression datamodels still give the held-out models;
+  // in a store without them, TRAK trains its own.
+  const alone = (st: Store) =>
+    compareUnlearners(
+      {
+        dataset,
+        model: { kind: 'mlp', hidden: [8] },
+        config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }),
+        n: 3,
+        groupSize: 3,
+        forgetSet: makeForgetSet({ name: 'f5', datasetId: dataset.id, kind: 'manual', indices: [1, 7, 12, 20, 33], params: {} }),
+        methods: ['dm-direct-trak'],
+        trak: { models: 2, k: 32, heldOut: 5 },
+      },
+      st,
+    );
+  const reused = await alone(store);
+  assert.equal(reused.datamodels, undefined);
+  assert.equal(reused.trak?.key, r.trak.key, 'same held-out source, same TRAK artifact');
+  const fresh = await alone(new Store(mkdtempSync(join(tmpdir(), 'uw-cmp-trak-'))));
+  assert.equal(fresh.trak?.heldOut, 5);
 });

@@ -132,6 +132,20 @@ interface HeldOut {
   seconds: number;
 }
 
+/**
+ * Regression datamodels of this recipe already in the store (the one with the most held-out
+ * models), so TRAK alone is still scored on the same held-out models as the regression.
+ */
+export function storedRegressionDatamodels(store: Store, ds: Dataset, model: ModelSpec, config: TrainConfig): string | undefined {
+  const same = (a: unknown, b: unknown) => JSON.stringify(a) === JSON.stringify(b);
+  const found = store
+    .list(DATAMODELS_KIND)
+    .filter((m): m is DatamodelManifest => m.estimator !== 'trak' && typeof m.mFit === 'number')
+    .filter((m) => m.dataset.id === ds.id && m.dataset.nTrain === ds.train.n && m.dataset.nVal === ds.validation.n && same(m.model, model) && same(m.config, config))
+    .sort((a, b) => b.m - b.mFit - (a.m - a.mFit) || b.createdAt.localeCompare(a.createdAt));
+  return found[0]?.key;
+}
+
 function heldOutOfDatamodels(store: Store, key: string, n: number, D: number): HeldOut {
   const m = store.readManifest<DatamodelManifest>(DATAMODELS_KIND, key);
   if (!m || m.estimator === ('trak' as string)) throw new UnlearnError('not-found', `regression datamodels ${key} are not in the store`);

@@ -10,7 +10,7 @@
 import { buildDatamodels, readBeta, readLdsPerTarget, type DatamodelProgress, type DatamodelRequest, type DatamodelResult } from '../attribution/datamodels';
 import { sumRows } from '../attribution/estimators';
 import { meanDefined } from '../attribution/lds';
-import { buildTrakDatamodels, type TrakRequest, type TrakResult } from '../attribution/trak';
+import { buildTrakDatamodels, storedRegressionDatamodels, type TrakRequest, type TrakResult } from '../attribution/trak';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import { csvField } from '../eval/export';
@@ -221,7 +221,7 @@ export async function compareUnlearners(
   let trakInfo: DatamodelInfo | undefined;
   if (methods.some((m) => TRAK_METHODS.includes(m))) {
     t0 = performance.now();
-    trak = await buildTrakDatamodels({ ...req.trak, dataset: ds, model: req.model, config: req.config, originals, heldOutFrom: dm?.key }, store, {
+    trak = await buildTrakDatamodels({ ...req.trak, dataset: ds, model: req.model, config: req.config, originals, heldOutFrom: dm?.key ?? storedRegressionDatamodels(store, ds, req.model, req.config) }, store, {
       signal: opts.signal,
       onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, phase: `TRAK: ${p.phase}` }) : undefined,
     });
