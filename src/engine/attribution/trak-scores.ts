@@ -29,7 +29,7 @@ export interface TrakSettings {
   batchSize: number;
 }
 
-export const DEFAULT_TRAK_SETTINGS: TrakSettings = { k: 2048, lambda: 0.01, projection: 'rademacher', projectionSeed: 0, blockColumns: 256, batchSize: 250 };
+export const DEFAULT_TRAK_SETTINGS: TrakSettings = { k: 2048, lambda: 1, projection: 'rademacher', projectionSeed: 0, blockColumns: 256, batchSize: 250 };
 
 export interface PointsOnDevice {
   /** [n, features] */

@@ -102,7 +102,7 @@ export function register(program: Command): void {
     .option('--dm-lambda <λ>', 'ridge λ relative to the kernel diagonal, or auto (best held-out LDS)')
     .option('--trak-models <T>', 'TRAK (dm-direct-trak, dmm-trak): originals averaged over (5)', parseIntOption('trak-models'))
     .option('--trak-k <k>', 'TRAK: projection dimension (2048)', parseIntOption('trak-k'))
-    .option('--trak-lambda <λ>', 'TRAK: λ relative to the mean squared feature norm (0.01)', parseNumberOption('trak-lambda'))
+    .option('--trak-lambda <λ>', 'TRAK: λ relative to the mean squared feature norm (1)', parseNumberOption('trak-lambda'))
     .option('--trak-held-out <h>', 'TRAK: held-out subset models for its scale and LDS when no regression datamodels run (20)', parseIntOption('trak-held-out'))
     .addOption(new Option('--trak-projection <p>', 'TRAK: random projection').choices(PROJECTIONS as unknown as string[]).default('rademacher'))
     .option('--trak-seed <s>', 'TRAK: projection seed (0)', parseIntOption('trak-seed'));
