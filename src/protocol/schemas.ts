@@ -401,8 +401,10 @@ export type UnlearnMethodId = (typeof METHOD_IDS)[number];
 /** Datamodel estimators (src/engine/attribution/estimators.ts ESTIMATORS; checked at compile time in the engine). */
 export const DATAMODEL_ESTIMATORS = ['ridge', 'lasso', 'diff-means'] as const;
 /** Methods that train nothing, so they take no budgets. */
-const NO_BUDGET_METHODS: readonly string[] = ['dm-direct', 'retrain'];
-const USABLE_METHODS = METHOD_IDS.filter((m) => m !== 'dmm-trak');
+const NO_BUDGET_METHODS: readonly string[] = ['dm-direct', 'dm-direct-trak', 'retrain'];
+/** TRAK datamodels run in `unlearn compare` only, not yet through the engine's RPC jobs. */
+const CLI_ONLY_METHODS: readonly string[] = ['dm-direct-trak', 'dmm-trak'];
+const USABLE_METHODS = METHOD_IDS.filter((m) => !CLI_ONLY_METHODS.includes(m));
 
 export const methodIdSchema = z.enum(METHOD_IDS, { error: (iss) => `unknown method ${JSON.stringify(iss.input)} (known: ${USABLE_METHODS.join(', ')})` });
 export const unlearnPresetSchema = z.enum(UNLEARN_PRESET_NAMES);
@@ -533,7 +535,7 @@ interface UnlearnerFieldsOut {
 /** The checks that relate fields: unique methods, budgets only for methods that run and train, settings against the preset. */
 function checkUnlearners(v: UnlearnerFieldsOut, ctx: z.core.$RefinementCtx): void {
   v.methods.forEach((m, i) => {
-    if (m === 'dmm-trak') ctx.addIssue({ code: 'custom', path: ['methods', i], message: 'dmm-trak: TRAK datamodels are not implemented yet; use dmm' });
+    if (CLI_ONLY_METHODS.includes(m)) ctx.addIssue({ code: 'custom', path: ['methods', i], message: `${m}: TRAK datamodels are not implemented yet in the panels and RPC jobs (the CLI's \`unlearn compare\` runs them); use ${m === 'dmm-trak' ? 'dmm' : 'dm-direct'}` });
     if (v.methods.indexOf(m) !== i) ctx.addIssue({ code: 'custom', path: ['methods', i], message: `"${m}" is listed twice` });
   });
   for (const [m, list] of Object.entries(v.budgets) as Array<[UnlearnMethodId, number[] | undefined]>) {

@@ -3,3 +3,5 @@ export { buildDatamodels, datamodelSettings, readLdsPerTarget, subsetMask, DATAM
 export { BETA_FILE, BetaWriter, readBetaRows, sumBetaRows, type BetaRows } from './beta-file';
 export { diffMeansFit, diffMeansFitter, fitAll, LassoProblem, predictWithFit, ridgeFit, RidgeProblem, sumRows, DEFAULT_LASSO_GRID, ESTIMATORS, TILE, type BlockFitter, type DatamodelFit, type Estimator } from './estimators';
 export { linearDatamodelScore, spearman, type LdsResult } from './lds';
+export { buildTrakDatamodels, trakSettings, DEFAULT_TRAK_MODELS, type TrakManifest, type TrakRequest, type TrakResult } from './trak';
+export { DEFAULT_TRAK_SETTINGS, trakBeta, type TrakSettings } from './trak-scores';

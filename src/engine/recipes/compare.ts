@@ -10,6 +10,7 @@
 import { buildDatamodels, readLdsPerTarget, type DatamodelProgress, type DatamodelRequest, type DatamodelResult } from '../attribution/datamodels';
 import { sumBetaRows } from '../attribution/beta-file';
 import { meanDefined } from '../attribution/lds';
+import { buildTrakDatamodels, storedRegressionDatamodels, type TrakRequest, type TrakResult } from '../attribution/trak';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import { csvField } from '../eval/export';
@@ -31,7 +32,9 @@ import { EVALS_KIND, evaluateReferences, type ReferencesResult } from './referen
 
 export const COMPARISONS_KIND = 'comparisons';
 export const DEFAULT_COMPARE_METHODS: MethodId[] = ['gd', 'ga', 'gdga', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm'];
-const DATAMODEL_METHODS: readonly MethodId[] = ['dm-direct', 'dmm', 'dmm-trak'];
+const REGRESSION_DM_METHODS: readonly MethodId[] = ['dm-direct', 'dmm'];
+const TRAK_METHODS: readonly MethodId[] = ['dm-direct-trak', 'dmm-trak'];
+const DATAMODEL_METHODS: readonly MethodId[] = [...REGRESSION_DM_METHODS, ...TRAK_METHODS];
 
 export interface CompareRequest {
   dataset: Dataset;
@@ -49,6 +52,8 @@ export interface CompareRequest {
   budgets?: Partial<Record<MethodId, number[]>>;
   /** Datamodel settings for DM-Direct / DMM (M defaults to n_train, SPEC §8 quick). */
   datamodels?: Partial<Omit<DatamodelRequest, 'dataset' | 'model' | 'config'>>;
+  /** TRAK settings for DM-Direct (TRAK) / DMM (TRAK); held-out models are the regression datamodels' when those run too. */
+  trak?: Partial<Omit<TrakRequest, 'dataset' | 'model' | 'config' | 'originals' | 'heldOutFrom'>>;
   klom?: Omit<KlomOptions, 'divergedUnlearned' | 'divergedOracle'>;
   preset?: string;
 }
@@ -61,7 +66,14 @@ export interface DatamodelInfo {
   lambda: number | null;
   lds: number;
   ldsForget: number;
+  ldsTrain?: number;
+  ldsVal?: number;
   slope: number;
+  /** Held-out subset models the LDS was measured on. */
+  heldOut?: number;
+  /** TRAK: the scale fitted on the held-out models, the projection dimension, and T (= m). */
+  scale?: number;
+  k?: number;
   /** One-off precomputation, as a fraction of retraining one model on R, and in seconds. */
   precomputeCost: number;
   precomputeSeconds: number;
@@ -109,6 +121,8 @@ export interface CompareResult {
   settings: MethodSettings;
   rows: CompareRow[];
   datamodels?: DatamodelInfo;
+  /** TRAK datamodels, LDS measured on the same held-out models as `datamodels` when both ran. */
+  trak?: DatamodelInfo;
   /** Wall time per phase (references covers the three ensembles; klom is every KLoM scoring, also counted in its phase). */
   seconds: Record<string, number>;
 }
@@ -157,7 +171,6 @@ export async function compareUnlearners(
   const plugins = req.plugins ?? [];
   const methods = req.methods ?? (plugins.length ? [] : DEFAULT_COMPARE_METHODS);
   if (methods.length === 0 && plugins.length === 0) throw new UnlearnError('bad-config', 'no methods to compare');
-  if (methods.includes('dmm-trak')) throw new UnlearnError('bad-config', 'dmm-trak: TRAK datamodels are not implemented yet (SPEC §5); use dmm');
   const presetName = req.unlearnPreset ?? 'workbench';
   const settings = resolveMethodSettings(presetName, req.overrides);
   const ds = req.dataset;
@@ -187,7 +200,7 @@ export async function compareUnlearners(
 
   let dm: DatamodelResult | undefined;
   let dmInfo: DatamodelInfo | undefined;
-  if (methods.some((m) => DATAMODEL_METHODS.includes(m))) {
+  if (methods.some((m) => REGRESSION_DM_METHODS.includes(m))) {
     t0 = performance.now();
     dm = await buildDatamodels({ m: nT, ...req.datamodels, dataset: ds, model: req.model, config: req.config }, store, {
       signal: opts.signal,
@@ -203,9 +216,40 @@ export async function compareUnlearners(
       lambda: dm.manifest.lambda,
       lds: q.lds,
       ldsForget: meanDefined(readLdsPerTarget(store, dm.key), forget),
+      ldsTrain: q.ldsTrain,
+      ldsVal: q.ldsVal,
       slope: q.slope,
+      heldOut: q.heldOut,
       precomputeCost: dm.manifest.precomputeExamples / (nR * req.config.epochs),
       precomputeSeconds: dm.manifest.seconds.training + dm.manifest.seconds.fit,
+    };
+  }
+  let trak: TrakResult | undefined;
+  let trakInfo: DatamodelInfo | undefined;
+  if (methods.some((m) => TRAK_METHODS.includes(m))) {
+    t0 = performance.now();
+    trak = await buildTrakDatamodels({ ...req.trak, dataset: ds, model: req.model, config: req.config, originals, heldOutFrom: dm?.key ?? storedRegressionDatamodels(store, ds, req.model, req.config) }, store, {
+      signal: opts.signal,
+      onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, phase: `TRAK: ${p.phase}` }) : undefined,
+    });
+    seconds.trak = (performance.now() - t0) / 1000;
+    const tm = trak.manifest;
+    trakInfo = {
+      key: trak.key,
+      estimator: 'trak',
+      m: tm.models,
+      mFit: tm.models,
+      lambda: tm.lambda,
+      lds: tm.quality.lds,
+      ldsForget: meanDefined(readLdsPerTarget(store, trak.key), forget),
+      ldsTrain: tm.quality.ldsTrain,
+      ldsVal: tm.quality.ldsVal,
+      slope: tm.quality.slope,
+      heldOut: tm.quality.heldOut,
+      scale: tm.scale,
+      k: tm.k,
+      precomputeCost: tm.precomputeExamples / (nR * req.config.epochs),
+      precomputeSeconds: tm.seconds.features + tm.seconds.heldOutTraining + tm.seconds.scale,
     };
   }
 
@@ -213,6 +257,7 @@ export async function compareUnlearners(
     kind: COMPARISONS_KIND,
     ensembles: [originals.key, refs.ensembles.oracles.key, refs.ensembles['oracles-floor'].key],
     datamodels: dm?.key ?? null,
+    ...(trak && { trak: trak.key }),
     methods,
     settings,
     budgets: req.budgets ?? {},
@@ -266,23 +311,23 @@ export async function compareUnlearners(
   }
 
   const floorLogits = methods.some((m) => m === 'om' || m === 'om-pm') ? readEnsembleLogits(store, refs.ensembles['oracles-floor'].key) : undefined;
-  const origLogits = methods.some((m) => m === 'dm-direct' || m === 'dmm') ? readEnsembleLogits(store, originals.key) : undefined;
-  let sumF: Float64Array | undefined;
-  if (dm && origLogits) {
-    sumF = sumBetaRows(dm.dir, forget);
-  }
+  const origLogits = methods.some((m) => DATAMODEL_METHODS.includes(m)) ? readEnsembleLogits(store, originals.key) : undefined;
+  // DM-Direct and DMM need Σ_{i∈F} β_i only: |F| rows of β, read from the file.
+  const sumFRegression = dm ? sumBetaRows(dm.dir, forget) : undefined;
+  const sumFTrak = trak ? sumBetaRows(trak.dir, forget) : undefined;
 
   for (const method of methods) {
     t0 = performance.now();
     const label = METHOD_LABELS[method];
-    const withDm = DATAMODEL_METHODS.includes(method) ? dmInfo : undefined;
-    if (method === 'dm-direct') {
+    const withDm = TRAK_METHODS.includes(method) ? trakInfo : REGRESSION_DM_METHODS.includes(method) ? dmInfo : undefined;
+    const sumF = TRAK_METHODS.includes(method) ? sumFTrak : sumFRegression;
+    if (method === 'dm-direct' || method === 'dm-direct-trak') {
       if (!origLogits || !sumF) throw new UnlearnError('bad-config', 'DM-Direct needs the originals and datamodels');
       const pred = datamodelDirectLogits(origLogits.data, N, P, C, sumF);
       const sc = scoreLogits(pred, N, P, C, labels, nT, forget);
       const bad = Array.from({ length: N }, (_, k) => (sc.margins.subarray(k * P, (k + 1) * P).some((v) => !Number.isFinite(v)) ? 0 : null));
       const r = score(sc.margins, bad);
-      const file = 'klom/dm-direct.npy';
+      const file = `klom/${method}.npy`;
       arrays[file] = { dtype: 'float64', shape: [P], data: r.values };
       arrays[marginsFileOf(file)] = { dtype: 'float32', shape: [N, P], data: sc.margins };
       rows.push({
@@ -321,7 +366,7 @@ export async function compareUnlearners(
         targets = (rs) => ({ data: trainSlice(fl.data, rs, P, nT, C), perModel: true });
         presupposed = 1;
       }
-    } else if (method === 'dmm') {
+    } else if (method === 'dmm' || method === 'dmm-trak') {
       const ol = origLogits;
       const s = sumF;
       if (!ol || !s) throw new UnlearnError('bad-config', 'DMM needs the originals and datamodels');
@@ -395,6 +440,7 @@ export async function compareUnlearners(
     settings,
     rows,
     datamodels: dmInfo,
+    trak: trakInfo,
     seconds,
   };
   arrays[COMPARISON_FORGET_FILE] = { dtype: 'int32', shape: [forget.length], data: forget };
@@ -406,6 +452,7 @@ export async function compareUnlearners(
       datasetId: ds.id,
       references: refs.key,
       datamodels: dm?.key ?? null,
+      trak: trak?.key ?? null,
       ensembles: { originals: originals.key, oracles: refs.ensembles.oracles.key, 'oracles-floor': refs.ensembles['oracles-floor'].key },
       points: { train: nT, val: nV },
       result,

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { UnlearnError } from '../errors';
 import { scheduleSchema } from '../train/config';
 
-export const METHOD_IDS = ['gd', 'ga', 'gdga', 'neggrad-plus', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm', 'dmm-trak', 'retrain'] as const;
+export const METHOD_IDS = ['gd', 'ga', 'gdga', 'neggrad-plus', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm', 'dm-direct-trak', 'dmm-trak', 'retrain'] as const;
 export type MethodId = (typeof METHOD_IDS)[number];
 /** The shape of a plug-in unlearner's id (types/unlearner-plugin.d.ts); it must not be a MethodId. */
 export const PLUGIN_ID_PATTERN = /^[a-z][a-z0-9-]{0,63}$/;
@@ -23,6 +23,7 @@ export const METHOD_LABELS: Record<MethodId, string> = {
   'om-pm': 'OM (per-model)',
   'dm-direct': 'DM-Direct',
   dmm: 'DMM',
+  'dm-direct-trak': 'DM-Direct (TRAK)',
   'dmm-trak': 'DMM (TRAK)',
   retrain: 'Retrain',
 };
@@ -142,6 +143,7 @@ export function settingsFor(settings: MethodSettings, id: MethodId): OptimSettin
     case 'dmm-trak':
       return settings.dmm;
     case 'dm-direct':
+    case 'dm-direct-trak':
     case 'retrain':
       return undefined;
   }
