@@ -65,8 +65,9 @@ test('Mark Forget Set: points picked by hand in the image grid are saved and joi
   const set = JSON.parse(readFileSync(file, 'utf8')) as { indices: number[]; kind: string };
   assert.deepEqual(set.indices, [0, 1, 2, 3]);
   assert.equal(set.kind, 'manual');
-  const e = JSON.parse(readFileSync(join(wb.workspace, 'e2e.experiment.json'), 'utf8')) as { forgetSets: string[] };
-  assert.equal(e.forgetSets[0], 'forget-sets/hand-picked.forget.json');
+  // The host adds the set to the experiment file after the engine has written the set: wait for it.
+  const listed = () => (JSON.parse(readFileSync(join(wb.workspace, 'e2e.experiment.json'), 'utf8')) as { forgetSets: string[] }).forgetSets[0];
+  await waitFor(async () => listed() === 'forget-sets/hand-picked.forget.json', 30_000, () => `the experiment lists ${listed()} first, not the saved set`);
 });
 
 test('Run Linear Study shows the four convergence curves', async () => {
