@@ -1,4 +1,7 @@
 import type { Dataset } from '../../src/engine/data/dataset';
+import { makeForgetSet } from '../../src/engine/forget/forget-set';
+import type { CompareRequest } from '../../src/engine/recipes/compare';
+import { parseTrainConfig } from '../../src/engine/train/config';
 
 /** Small seeded synthetic classification data for tests that need no real dataset. */
 export function syntheticData(n: number, d: number, C: number, seed = 1): { x: Float32Array; y: Int32Array } {
@@ -32,5 +35,19 @@ export function syntheticDataset(id: string, nTrain: number, nVal: number): Data
     train: { x: tr.x, y: tr.y, n: nTrain },
     validation: { x: va.x, y: va.y, n: nVal },
     normalisation: { scale: 1, mean: [0], std: [1] },
+  };
+}
+
+/** A comparison small enough for a unit test: 40 + 20 synthetic points, N = 3 MLPs, |F| = 5. */
+export function tinyCompareRequest(datasetId: string, rest: Pick<CompareRequest, 'methods'> & Partial<CompareRequest>): CompareRequest {
+  const dataset = syntheticDataset(datasetId, 40, 20);
+  return {
+    dataset,
+    model: { kind: 'mlp', hidden: [8] },
+    config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }),
+    n: 3,
+    groupSize: 2,
+    forgetSet: makeForgetSet({ name: 'f5', datasetId: dataset.id, kind: 'manual', indices: [1, 7, 12, 20, 33], params: {} }),
+    ...rest,
   };
 }

@@ -4,21 +4,12 @@ import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
-import { makeForgetSet } from '../../src/engine/forget/forget-set';
 import { compareUnlearners, meanOracleTargets, type CompareRequest } from '../../src/engine/recipes/compare';
 import { Store } from '../../src/engine/store/store';
-import { parseTrainConfig } from '../../src/engine/train/config';
-import { syntheticDataset } from '../helpers/synthetic';
+import { tinyCompareRequest } from '../helpers/synthetic';
 
 function request(): CompareRequest {
-  const dataset = syntheticDataset('synthetic-cmp', 40, 20);
-  return {
-    dataset,
-    model: { kind: 'mlp', hidden: [8] },
-    config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }),
-    n: 3,
-    groupSize: 2,
-    forgetSet: makeForgetSet({ name: 'f5', datasetId: dataset.id, kind: 'manual', indices: [1, 7, 12, 20, 33], params: {} }),
+  return tinyCompareRequest('synthetic-cmp', {
     methods: ['gd', 'ga', 'gdga', 'neggrad-plus', 'scrub', 'om', 'om-pm', 'dm-direct', 'dmm'],
     overrides: {
       gd: { budgets: [1, 2, 3] },
@@ -30,7 +21,7 @@ function request(): CompareRequest {
       dmm: { budgets: [1, 2, 3] },
     },
     datamodels: { m: 16, heldOut: 4, groupSize: 8 },
-  };
+  });
 }
 
 test('OM targets are the mean of the first k oracles given (the noise-floor set)', () => {

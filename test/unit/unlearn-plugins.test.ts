@@ -12,29 +12,16 @@ import { join, resolve } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
 import { runCli } from '../../src/engine/cli/main';
 import { UnlearnError } from '../../src/engine/errors';
-import { makeForgetSet } from '../../src/engine/forget/forget-set';
 import { COMPARISONS_KIND, compareUnlearners, marginsFileOf, type CompareRequest } from '../../src/engine/recipes/compare';
 import { Store } from '../../src/engine/store/store';
-import { parseTrainConfig } from '../../src/engine/train/config';
 import { loadPlugin, loadPlugins, nodeStripsTypes, splitMethods, withBudgets, type LoadedPlugin } from '../../src/engine/unlearn/plugin-loader';
-import { syntheticDataset } from '../helpers/synthetic';
+import { tinyCompareRequest } from '../helpers/synthetic';
 
 const EXAMPLE = resolve('examples/unlearners/random-labels.mjs');
 const fixture = (name: string) => resolve('test/fixtures/plugins', name);
 
 function request(plugins: LoadedPlugin[], methods: CompareRequest['methods'] = ['gd']): CompareRequest {
-  const dataset = syntheticDataset('synthetic-plugins', 40, 20);
-  return {
-    dataset,
-    model: { kind: 'mlp', hidden: [8] },
-    config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }),
-    n: 3,
-    groupSize: 2,
-    forgetSet: makeForgetSet({ name: 'f5', datasetId: dataset.id, kind: 'manual', indices: [1, 7, 12, 20, 33], params: {} }),
-    methods,
-    plugins,
-    overrides: { gd: { budgets: [1, 2] } },
-  };
+  return tinyCompareRequest('synthetic-plugins', { methods, plugins, overrides: { gd: { budgets: [1, 2] } } });
 }
 
 async function rejects(p: Promise<unknown>, code: string, message: RegExp): Promise<void> {
