@@ -38,9 +38,17 @@ export function parseBackendRequest(value: string | undefined): BackendRequest {
   throw new UnlearnError('bad-config', `unknown backend "${value}": use auto, tensorflow, wasm or cpu`);
 }
 
+/**
+ * TensorFlow reads this once, when tfjs-node loads it. oneDNN's kernels make the batched matMuls
+ * of an ensemble step about twice as fast here (docs/training.md); the TensorFlow build tfjs-node
+ * uses leaves them off. A value the user set is kept (`TF_ENABLE_ONEDNN_OPTS=0` turns them off).
+ */
+const NATIVE_ENV_DEFAULTS: Record<string, string> = { TF_ENABLE_ONEDNN_OPTS: '1' };
+
 /** Loads tfjs-node if it is installed and its native binding works; never throws. */
 function tryLoadNative(): string | undefined {
   const warn = console.warn;
+  for (const [name, value] of Object.entries(NATIVE_ENV_DEFAULTS)) process.env[name] ??= value;
   try {
     // tfjs-node brings its own copy of the cpu backend and gradients, and re-registering them
     // prints one warning per kernel; they are expected, so they are kept out of the log.
