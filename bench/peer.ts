@@ -9,7 +9,7 @@
  *
  *   npm run build && npm run bench:peer -- [--quick] [--backend tensorflow|wasm] [--skip-torch] [--only workload|throughput]
  *                                           [--n N] [--m M] [--epochs E] [--gd-epochs E] [--om-epochs E] [--dmm-epochs E] [--throughput-epochs E]
- *                                           [--cnn-models N] [--mlp-models K] [--save runs.jsonl]
+ *                                           [--cnn-models N] [--mlp-models K] [--save runs.jsonl] [--torch-from runs.jsonl]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -224,6 +224,29 @@ interface Run {
   phasePeakMb: Partial<Record<Phase, number>>;
 }
 
+/** The last run saved under each label ('torch loop', 'torch stacked', 'torch' for throughput) in a --save file. */
+function loadSavedRuns(file: string): Map<string, Run> {
+  const runs = new Map<string, Run>();
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.trim()) continue;
+    const { label, ...run } = JSON.parse(line) as Run & { label: string };
+    runs.set(label, run);
+  }
+  if (!runs.has('torch loop') || !runs.has('torch stacked')) throw new Error(`${file} holds no saved PyTorch workload runs (labels "torch loop" and "torch stacked")`);
+  return runs;
+}
+
+/** A saved PyTorch run must be of this very workload: every phase's model·examples must match. */
+function checkSavedWorkload(run: Run, w: Workload): void {
+  const expected = modelExamples(w);
+  const rows = (run.result.phaseRows ?? []) as Array<{ phase: Phase; modelExamples: number }>;
+  for (const r of rows) {
+    if (expected[r.phase] !== r.modelExamples) throw new Error(`the saved PyTorch run has ${r.modelExamples} model·examples in phase ${r.phase}, this workload ${expected[r.phase]}: pass the same scale options as when it was saved`);
+  }
+}
+
+const savedFinish = (r: Run | undefined) => (typeof r?.result.finishedAt === 'number' ? new Date(r.result.finishedAt * 1000).toISOString() : '?');
+
 /** Runs one side as a child process, sampling its process tree's RSS every 200 ms and tagging samples with the phase markers it prints. */
 function runChild(cmd: string, argv: string[], label: string): Promise<Run> {
   return new Promise((resolve, reject) => {
@@ -401,8 +424,12 @@ async function driver(): Promise<void> {
   const backend = (option('backend') ?? 'tensorflow') as BackendName;
   if (backend !== 'tensorflow' && backend !== 'wasm') throw new Error(`--backend must be tensorflow or wasm, got ${backend}`);
   const skipTorch = flag('skip-torch');
+  // --torch-from <runs.jsonl>: PyTorch's sides from an earlier --save instead of running them again.
+  const torchFrom = option('torch-from');
+  const saved = torchFrom ? loadSavedRuns(torchFrom) : undefined;
   const only = option('only');
-  if (!skipTorch && !existsSync(python)) {
+  if (saved && only !== 'throughput') for (const label of ['torch loop', 'torch stacked']) checkSavedWorkload(saved.get(label) as Run, w);
+  if (!skipTorch && !saved && !existsSync(python)) {
     console.error(`PyTorch venv not found at ${python}. Create it (offline, from the machine's pip store):\n  cd ${repoRoot} && python3 -m venv --system-site-packages .venv-bench && .venv-bench/bin/pip install 'torch==2.13.0+cpu'\nor run with --skip-torch.`);
     process.exitCode = 2;
     return;
@@ -423,7 +450,11 @@ async function driver(): Promise<void> {
       const ours = await runChild(process.execPath, [self, '--ours-workload', backend, JSON.stringify(w), forgetFile], 'ours');
       let loop: Run | undefined;
       let stacked: Run | undefined;
-      if (!skipTorch) {
+      if (saved) {
+        loop = saved.get('torch loop');
+        stacked = saved.get('torch stacked');
+        console.log(`PyTorch ${String(loop?.result.torch)}, threads ${String(loop?.result.threads)}: NOT RE-RUN — the saved runs in ${torchFrom} (finished ${savedFinish(loop)} and ${savedFinish(stacked)}); ratios compare runs made at different times`);
+      } else if (!skipTorch) {
         process.stderr.write('workload: PyTorch one model at a time (seed set A)\n');
         loop = await runChild(python, pyArgs('loop', 0), 'torch loop');
         process.stderr.write('workload: PyTorch stacked (seed set B)\n');
@@ -441,9 +472,11 @@ async function driver(): Promise<void> {
     if (only !== 'workload') {
       process.stderr.write('throughput: ours\n');
       const ours = await runChild(process.execPath, [self, '--ours-throughput', backend, JSON.stringify(w)], 'ours');
-      const torch = skipTorch
-        ? undefined
-        : await runChild(python, [join(repoRoot, 'bench', 'peer', 'throughput.py'), '--cnn-models', String(w.cnnModels), '--mlp-models', String(w.mlpModels), '--epochs', String(w.throughputEpochs), '--n-train', String(w.nTrain)], 'torch');
+      const torch = saved
+        ? saved.get('torch')
+        : skipTorch
+          ? undefined
+          : await runChild(python, [join(repoRoot, 'bench', 'peer', 'throughput.py'), '--cnn-models', String(w.cnnModels), '--mlp-models', String(w.mlpModels), '--epochs', String(w.throughputEpochs), '--n-train', String(w.nTrain)], 'torch');
       type T = Record<string, { seconds: number; rate: number; workers?: number }>;
       const o = ours.result.rows as T;
       const t = (torch?.result.rows ?? {}) as T;
