@@ -9,7 +9,7 @@
  *
  *   npm run build && npm run bench:peer -- [--quick] [--backend tensorflow|wasm] [--skip-torch] [--only workload|throughput]
  *                                           [--n N] [--m M] [--epochs E] [--gd-epochs E] [--om-epochs E] [--dmm-epochs E] [--throughput-epochs E]
- *                                           [--cnn-models N] [--mlp-models K] [--save runs.jsonl] [--torch-from runs.jsonl]
+ *                                           [--cnn-models N] [--mlp-models K] [--save runs.jsonl] [--torch-from runs.jsonl] [--torch-seed-sets R]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -245,6 +245,8 @@ function checkSavedWorkload(run: Run, w: Workload): void {
   }
 }
 
+const extraLabel = (seedSet: number) => `torch stacked seed set ${seedSet}`;
+
 const savedFinish = (r: Run | undefined) => (typeof r?.result.finishedAt === 'number' ? new Date(r.result.finishedAt * 1000).toISOString() : '?');
 
 /** Runs one side as a child process, sampling its process tree's RSS every 200 ms and tagging samples with the phase markers it prints. */
@@ -335,23 +337,26 @@ function phaseTable(w: Workload, sides: Array<[string, Run | undefined]>): void 
   console.log('* training examples only (KLoM counts model·points scored). RSS: peak of the summed RSS of the process tree (workers included), sampled every 200 ms from /proc; the sum row\'s RSS is the whole run\'s peak.');
 }
 
-function klomTables(ours: Run | undefined, a: Run | undefined, b: Run | undefined): void {
+/**
+ * The KLoM tables of ours and of every PyTorch run (seed sets A, B, …), and issue #10's
+ * agreement check. The run-to-run spread of a cell is the range (max − min) of its p99 over the
+ * PyTorch runs: with two runs that is one difference, |A − B|, often far below the real
+ * variation; more seed sets (--torch-seed-sets) make it a fairer yardstick.
+ */
+function klomTables(ours: Run | undefined, torchRuns: Run[]): void {
   const tab = (r: Run | undefined) => r?.result.klom as KlomTable | undefined;
+  const torchTabs = torchRuns.map(tab).filter((t): t is KlomTable => t !== undefined);
   const header = ['row', 'split'];
-  const runs: Array<[string, KlomTable | undefined]> = [
-    ['ours', tab(ours)],
-    ['torch A', tab(a)],
-    ['torch B', tab(b)],
-  ];
+  const runs: Array<[string, KlomTable | undefined]> = [['ours', tab(ours)], ...torchTabs.map((t, i): [string, KlomTable] => [`torch ${String.fromCharCode(65 + i)}`, t])];
   for (const [name] of runs) header.push(`${name} p95`, `${name} p99`);
   header.push('spread p99', 'agrees');
   const rows: string[][] = [];
   let disagreements = 0;
   let checks = 0;
+  const torchP99 = (row: string, split: string) => torchTabs.map((t) => t[row]?.[split as 'forget']?.p99).filter((x): x is number => x !== undefined);
   const spreadOf = (row: string, split: string) => {
-    const ta = tab(a)?.[row]?.[split as 'forget'];
-    const tb = tab(b)?.[row]?.[split as 'forget'];
-    return ta && tb ? Math.abs(ta.p99 - tb.p99) : undefined;
+    const v = torchP99(row, split);
+    return v.length >= 2 && v.length === torchTabs.length ? Math.max(...v) - Math.min(...v) : undefined;
   };
   for (const row of KLOM_ROWS) {
     for (const split of [...SPLITS, 'headline'] as const) {
@@ -359,11 +364,9 @@ function klomTables(ours: Run | undefined, a: Run | undefined, b: Run | undefine
       for (const [, t] of runs) cells.push(f3(t?.[row]?.[split].p95), f3(t?.[row]?.[split].p99));
       const spread = spreadOf(row, split);
       const o = tab(ours)?.[row]?.[split].p99;
-      const ta = tab(a)?.[row]?.[split].p99;
-      const tb = tab(b)?.[row]?.[split].p99;
       let ok = '—';
-      if (spread !== undefined && o !== undefined && ta !== undefined && tb !== undefined && split !== 'headline') {
-        const agrees = Math.min(Math.abs(o - ta), Math.abs(o - tb)) <= spread + 1e-12;
+      if (spread !== undefined && o !== undefined && split !== 'headline') {
+        const agrees = Math.min(...torchP99(row, split).map((t) => Math.abs(o - t))) <= spread + 1e-12;
         checks++;
         if (!agrees) disagreements++;
         ok = agrees ? 'yes' : 'NO';
@@ -373,29 +376,28 @@ function klomTables(ours: Run | undefined, a: Run | undefined, b: Run | undefine
     }
   }
   printTable(header, rows);
-  // Ordering: wherever both PyTorch runs put two methods' p99 further apart than either method's spread, ours must order them alike.
+  // Ordering: wherever every PyTorch run puts two methods' p99 further apart than either method's spread, ours must order them alike.
   const methods = ['GD', 'OM', 'DMM'];
   const orderNotes: string[] = [];
   for (const split of SPLITS) {
     for (let i = 0; i < methods.length; i++) {
       for (let j = i + 1; j < methods.length; j++) {
         const [m1, m2] = [methods[i], methods[j]];
-        const p = (t: KlomTable | undefined, m: string) => t?.[m]?.[split].p99;
-        const ga = (p(tab(a), m1) ?? NaN) - (p(tab(a), m2) ?? NaN);
-        const gb = (p(tab(b), m1) ?? NaN) - (p(tab(b), m2) ?? NaN);
+        const p = (t: KlomTable | undefined, m: string) => t?.[m]?.[split].p99 ?? NaN;
+        const gaps = torchTabs.map((t) => p(t, m1) - p(t, m2));
         const spread = Math.max(spreadOf(m1, split) ?? NaN, spreadOf(m2, split) ?? NaN);
-        if (!(Math.sign(ga) === Math.sign(gb) && Math.min(Math.abs(ga), Math.abs(gb)) > spread)) continue;
-        const go = (p(tab(ours), m1) ?? NaN) - (p(tab(ours), m2) ?? NaN);
+        if (gaps.length < 2 || !gaps.every((g) => Math.sign(g) === Math.sign(gaps[0]) && Math.abs(g) > spread)) continue;
+        const go = p(tab(ours), m1) - p(tab(ours), m2);
         checks++;
-        const same = Math.sign(go) === Math.sign(ga);
+        const same = Math.sign(go) === Math.sign(gaps[0]);
         if (!same) disagreements++;
-        orderNotes.push(`${split}: ${m1} ${ga < 0 ? '<' : '>'} ${m2} in both PyTorch runs (gap > spread); ours ${same ? 'agrees' : 'DISAGREES'}`);
+        orderNotes.push(`${split}: ${m1} ${gaps[0] < 0 ? '<' : '>'} ${m2} in every PyTorch run (gap > spread); ours ${same ? 'agrees' : 'DISAGREES'}`);
       }
     }
   }
   for (const n of orderNotes) console.log(`  ordering ${n}`);
-  if (orderNotes.length === 0) console.log('  ordering: no pair of methods is further apart than the run-to-run spread in both PyTorch runs: nothing to check');
-  if (checks > 0) console.log(`Agreement (issue #10 criterion): ${disagreements === 0 ? 'AGREE' : `DISAGREE (${disagreements} of ${checks} checks)`} — each split's p99 of ours within the spread |A − B| of one PyTorch run, and the ordering where the gap exceeds the spread.`);
+  if (orderNotes.length === 0) console.log('  ordering: no pair of methods is further apart than the run-to-run spread in every PyTorch run: nothing to check');
+  if (checks > 0) console.log(`Agreement (issue #10 criterion): ${disagreements === 0 ? 'AGREE' : `DISAGREE (${disagreements} of ${checks} checks)`} — each split's p99 of ours within the spread (range over ${torchTabs.length} PyTorch runs) of one PyTorch run, and the ordering where the gap exceeds the spread.`);
 }
 
 async function driver(): Promise<void> {
@@ -426,9 +428,12 @@ async function driver(): Promise<void> {
   const skipTorch = flag('skip-torch');
   // --torch-from <runs.jsonl>: PyTorch's sides from an earlier --save instead of running them again.
   const torchFrom = option('torch-from');
+  // --torch-seed-sets R (≥ 2): R PyTorch runs for the KLoM spread (loop A, stacked B, then stacked C, D, …).
+  const torchSeedSets = Number(option('torch-seed-sets') ?? 2);
+  if (!Number.isInteger(torchSeedSets) || torchSeedSets < 2) throw new Error(`--torch-seed-sets must be an integer ≥ 2, got ${option('torch-seed-sets')}`);
   const saved = torchFrom ? loadSavedRuns(torchFrom) : undefined;
   const only = option('only');
-  if (saved && only !== 'throughput') for (const label of ['torch loop', 'torch stacked']) checkSavedWorkload(saved.get(label) as Run, w);
+  if (saved && only !== 'throughput') for (const [label, run] of saved) if (label.startsWith('torch ')) checkSavedWorkload(run, w);
   if (!skipTorch && !saved && !existsSync(python)) {
     console.error(`PyTorch venv not found at ${python}. Create it (offline, from the machine's pip store):\n  cd ${repoRoot} && python3 -m venv --system-site-packages .venv-bench && .venv-bench/bin/pip install 'torch==2.13.0+cpu'\nor run with --skip-torch.`);
     process.exitCode = 2;
@@ -450,15 +455,22 @@ async function driver(): Promise<void> {
       const ours = await runChild(process.execPath, [self, '--ours-workload', backend, JSON.stringify(w), forgetFile], 'ours');
       let loop: Run | undefined;
       let stacked: Run | undefined;
+      // Seed sets C, D, … (stacked form): only for the KLoM spread, not in the phase table.
+      const extra: Run[] = [];
       if (saved) {
         loop = saved.get('torch loop');
         stacked = saved.get('torch stacked');
+        for (let set = 2; saved.has(extraLabel(set)); set++) extra.push(saved.get(extraLabel(set)) as Run);
         console.log(`PyTorch ${String(loop?.result.torch)}, threads ${String(loop?.result.threads)}: NOT RE-RUN — the saved runs in ${torchFrom} (finished ${savedFinish(loop)} and ${savedFinish(stacked)}); ratios compare runs made at different times`);
       } else if (!skipTorch) {
         process.stderr.write('workload: PyTorch one model at a time (seed set A)\n');
         loop = await runChild(python, pyArgs('loop', 0), 'torch loop');
         process.stderr.write('workload: PyTorch stacked (seed set B)\n');
         stacked = await runChild(python, pyArgs('stacked', 1), 'torch stacked');
+        for (let set = 2; set < torchSeedSets; set++) {
+          process.stderr.write(`workload: PyTorch stacked (seed set ${String.fromCharCode(65 + set)}, for the KLoM spread only)\n`);
+          extra.push(await runChild(python, pyArgs('stacked', set), extraLabel(set)));
+        }
         console.log(`PyTorch ${String(loop.result.torch)}, threads ${String(loop.result.threads)} (torch.get_num_threads(), default)`);
       }
       console.log(`\nWorkload per phase (ours = ${String(ours.result.backend)}; loop = PyTorch one model at a time; stacked = PyTorch torch.bmm over a model axis)`);
@@ -466,8 +478,9 @@ async function driver(): Promise<void> {
       const dm = (r: Run | undefined) => (r?.result.datamodels as { lambda: number; lds: number } | null | undefined);
       console.log(`originals' training accuracy: ours ${f3(ours.result.originalsTrainAccuracy as number)}, loop ${f3(loop?.result.originalsTrainAccuracy as number | undefined)}, stacked ${f3(stacked?.result.originalsTrainAccuracy as number | undefined)}; datamodel LDS (λ): ours ${f3(dm(ours)?.lds)} (${String(dm(ours)?.lambda)}), loop ${f3(dm(loop)?.lds)} (${String(dm(loop)?.lambda)}), stacked ${f3(dm(stacked)?.lds)} (${String(dm(stacked)?.lambda)})`);
       console.log(`engine main process peak RSS (process.resourceUsage): ${f1(ours.result.selfPeakMb as number)} MB; Python getrusage self/children: loop ${f1(loop?.result.peakRssSelfMb as number | undefined)}/${f1(loop?.result.peakRssChildrenMb as number | undefined)} MB, stacked ${f1(stacked?.result.peakRssSelfMb as number | undefined)}/${f1(stacked?.result.peakRssChildrenMb as number | undefined)} MB`);
-      console.log(`\nKLoM (N = ${w.n}; torch A = loop, seed set A; torch B = stacked, seed set B; both are plain PyTorch, so |A − B| is the run-to-run spread)`);
-      klomTables(ours, loop, stacked);
+      const torchRuns = [loop, stacked, ...extra].filter((r): r is Run => r !== undefined);
+      console.log(`\nKLoM (N = ${w.n}; torch A = loop, seed set A; torch B = stacked, seed set B${extra.length ? `; torch C… = stacked, seed sets C…` : ''}; all plain PyTorch, so the range of their p99 is the run-to-run spread)`);
+      klomTables(ours, torchRuns);
     }
     if (only !== 'workload') {
       process.stderr.write('throughput: ours\n');
