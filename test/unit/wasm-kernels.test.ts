@@ -147,7 +147,7 @@ test('maxPool gradient when every value in the window is negative (stock wasm dr
 
 test('batched matMul with K>1, every transposeA/transposeB combination, values and gradients', () => {
   let seed = 400;
-  for (const [K, B, n, m] of [[3, 16, 40, 24], [4, 33, 70, 10], [1, 32, 64, 48]]) {
+  for (const [K, B, n, m] of [[3, 16, 40, 24], [4, 33, 70, 10], [1, 32, 64, 48], [2, 64, 196, 32]]) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         seed += 2;
@@ -171,6 +171,24 @@ test('2-D and tiny matMuls (stock fallback path) with transposes', () => {
       }
     }
   }
+});
+
+test('SIMD matMul path gives the same bits as XNNPACK (the path it replaced)', () => {
+  // Shapes with M % 4 === 0 and N % 8 === 0 take our SIMD kernel; one extra row (or column)
+  // sends the same product to XNNPACK, whose rows and columns are computed independently.
+  tf.setBackend('wasm');
+  tf.tidy(() => {
+    const a = tf.tensor(randn(900, [3, 33, 200]).values, [3, 33, 200]);
+    const b = tf.tensor(randn(901, [3, 200, 25]).values, [3, 200, 25]);
+    const xnnRows = tf.matMul(a, tf.slice(b, [0, 0, 0], [3, 200, 24]));
+    const simdRows = tf.matMul(tf.slice(a, [0, 0, 0], [3, 32, 200]), tf.slice(b, [0, 0, 0], [3, 200, 24]));
+    assert.deepEqual(simdRows.dataSync(), tf.slice(xnnRows, [0, 0, 0], [3, 32, 24]).dataSync());
+    const at = tf.tensor(randn(902, [3, 40, 32]).values, [3, 40, 32]);
+    const dz = tf.tensor(randn(903, [3, 40, 25]).values, [3, 40, 25]);
+    const xnnCols = tf.matMul(at, dz, true, false);
+    const simdCols = tf.matMul(at, tf.slice(dz, [0, 0, 0], [3, 40, 24]), true, false);
+    assert.deepEqual(simdCols.dataSync(), tf.slice(xnnCols, [0, 0, 0], [3, 32, 24]).dataSync());
+  });
 });
 
 test('broadcast-batch matMul values', () => {

@@ -25,6 +25,8 @@ interface WasmModule {
     registerTensor(id: number, size: number, memoryOffset: number): void;
     disposeData(id: number): void;
   };
+  /** Emscripten's export object; its `memory` is the heap, shared with our SIMD module. */
+  asm?: { memory?: unknown };
 }
 
 export interface WasmBackend {
@@ -88,6 +90,12 @@ export function disposeView(backend: WasmBackend, view: TensorInfo): void {
   // Runs the C++ disposal callbacks too, which drop XNNPACK operators cached for this id.
   backend.wasm.tfjs.disposeData(d.id);
   backend.dataIdMap.delete(view.dataId);
+}
+
+/** The backend's `WebAssembly.Memory`, or undefined if this build does not expose it. */
+export function wasmMemory(backend: WasmBackend): WebAssembly.Memory | undefined {
+  const memory = backend.wasm.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
 }
 
 export function dispose(backend: WasmBackend, ...ts: TensorInfo[]): void {

@@ -1,0 +1,212 @@
+/**
+ * A small wasm-SIMD matrix product that runs inside tfjs-backend-wasm's own memory.
+ *
+ * Why: the stock backend's only fast product is XNNPACK's fully-connected operator, which packs
+ * its weight operand when it is created, at about 12-16 ns per weight in this build (measured
+ * 2026-11-29, docs/wasm-kernels.md). Training changes every weight every step, so a stack of
+ * [128,784]x[784,64] slices paid as much for packing as for multiplying. This kernel reads both
+ * operands in place (no packing, no transposed copy of a), so the cost is the arithmetic.
+ *
+ * Each output element is accumulated from 0 in increasing k with a separate multiply and add,
+ * the order XNNPACK's wasm-SIMD kernels use, so results match the XNNPACK path bit for bit
+ * (checked by the wasm-kernels tests).
+ *
+ * The module is emitted byte by byte below (there is no wasm toolchain in this project). It
+ * imports the backend's `WebAssembly.Memory`, so pointers are the backend's heap offsets.
+ */
+
+/** c[M,N] = A·b[K,N] with A(i,k) at a + 4·(i·sAi + k·sAk); all pointers are byte offsets. */
+export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: number, sAi: number, sAk: number) => void;
+
+/** Rows and columns per register tile: M must be a multiple of ROWS and N of COLS. */
+export const GEMM_ROWS = 4;
+export const GEMM_COLS = 8;
+
+const I32 = 0x7f;
+const V128 = 0x7b;
+
+function uleb(n: number): number[] {
+  const out: number[] = [];
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+  return out;
+}
+
+function sleb(n: number): number[] {
+  const out: number[] = [];
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return out;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function section(id: number, body: number[]): number[] {
+  return [id, ...uleb(body.length), ...body];
+}
+
+function vec(items: number[][]): number[] {
+  return [...uleb(items.length), ...items.flat()];
+}
+
+function name(s: string): number[] {
+  const bytes = [...new TextEncoder().encode(s)];
+  return [...uleb(bytes.length), ...bytes];
+}
+
+// Opcodes (WebAssembly core 2.0 and the fixed-width SIMD proposal).
+const op = {
+  loop: 0x03,
+  end: 0x0b,
+  brIf: 0x0d,
+  get: 0x20,
+  set: 0x21,
+  tee: 0x22,
+  i32Const: 0x41,
+  i32LtU: 0x49,
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32Shl: 0x74,
+  simd: 0xfd,
+};
+const simd = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  const: 0x0c,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+};
+const VOID = 0x40;
+
+function simdOp(code: number, ...imm: number[]): number[] {
+  return [op.simd, ...uleb(code), ...imm];
+}
+
+/** memarg: log2 alignment, byte offset. */
+function memarg(align: number, offset: number): number[] {
+  return [...uleb(align), ...uleb(offset)];
+}
+
+function buildModule(): Uint8Array<ArrayBuffer> {
+  // Parameters 0..7: a, b, c, m, k, n, sAi, sAk.
+  const [A, B, C, M, K, N, SAI, SAK] = [0, 1, 2, 3, 4, 5, 6, 7];
+  // i32 locals.
+  const I = 8;
+  const J = 9;
+  const KK = 10;
+  const PA = [11, 12, 13, 14];
+  const PB = 15;
+  const PC = 16;
+  const ROWB = 17;
+  const SAI4 = 18;
+  const SAK4 = 19;
+  const i32Locals = 12;
+  // v128 locals: 8 accumulators, 2 b vectors, 1 a splat.
+  const ACC = [20, 21, 22, 23, 24, 25, 26, 27];
+  const BV = [28, 29];
+  const AV = 30;
+  const v128Locals = 11;
+
+  const code: number[] = [];
+  const emit = (...parts: (number | number[])[]): void => {
+    for (const part of parts) {
+      if (typeof part === 'number') code.push(part);
+      else code.push(...part);
+    }
+  };
+  const get = (l: number): number[] => [op.get, ...uleb(l)];
+  const set = (l: number): number[] => [op.set, ...uleb(l)];
+  const tee = (l: number): number[] => [op.tee, ...uleb(l)];
+  const i32 = (v: number): number[] => [op.i32Const, ...sleb(v)];
+  const times4 = [...i32(2), op.i32Shl];
+  const zero = simdOp(simd.const, ...new Array<number>(16).fill(0));
+
+  emit(get(N), times4, set(ROWB));
+  emit(get(SAI), times4, set(SAI4));
+  emit(get(SAK), times4, set(SAK4));
+  emit(i32(0), set(I));
+  emit(op.loop, VOID); // rows, GEMM_ROWS at a time
+  emit(i32(0), set(J));
+  emit(op.loop, VOID); // columns, GEMM_COLS at a time
+  for (const acc of ACC) emit(zero, set(acc));
+  // pa[r] = a + (i + r)·sAi·4; pb = b + j·4
+  emit(get(A), get(I), get(SAI4), op.i32Mul, op.i32Add, set(PA[0]));
+  for (let r = 1; r < GEMM_ROWS; r++) emit(get(PA[r - 1]), get(SAI4), op.i32Add, set(PA[r]));
+  emit(get(B), get(J), times4, op.i32Add, set(PB));
+  emit(get(K), set(KK));
+  emit(op.loop, VOID); // k, one row of b at a time
+  emit(get(PB), simdOp(simd.load, ...memarg(2, 0)), set(BV[0]));
+  emit(get(PB), simdOp(simd.load, ...memarg(2, 16)), set(BV[1]));
+  for (let r = 0; r < GEMM_ROWS; r++) {
+    emit(get(PA[r]), simdOp(simd.load32Splat, ...memarg(2, 0)), set(AV));
+    for (let h = 0; h < 2; h++) {
+      const acc = ACC[r * 2 + h];
+      // acc + a·b: the multiply and the add round separately, as in XNNPACK's kernels.
+      emit(get(acc), get(AV), get(BV[h]), simdOp(simd.f32x4Mul), simdOp(simd.f32x4Add), set(acc));
+    }
+    emit(get(PA[r]), get(SAK4), op.i32Add, set(PA[r]));
+  }
+  emit(get(PB), get(ROWB), op.i32Add, set(PB));
+  emit(get(KK), i32(1), op.i32Sub, tee(KK), op.brIf, 0);
+  emit(op.end);
+  // pc = c + (i·n + j)·4
+  emit(get(C), get(I), get(N), op.i32Mul, get(J), op.i32Add, times4, op.i32Add, set(PC));
+  for (let r = 0; r < GEMM_ROWS; r++) {
+    emit(get(PC), get(ACC[r * 2]), simdOp(simd.store, ...memarg(2, 0)));
+    emit(get(PC), get(ACC[r * 2 + 1]), simdOp(simd.store, ...memarg(2, 16)));
+    emit(get(PC), get(ROWB), op.i32Add, set(PC));
+  }
+  emit(get(J), i32(GEMM_COLS), op.i32Add, tee(J), get(N), op.i32LtU, op.brIf, 0);
+  emit(op.end);
+  emit(get(I), i32(GEMM_ROWS), op.i32Add, tee(I), get(M), op.i32LtU, op.brIf, 0);
+  emit(op.end);
+  emit(op.end); // function body
+
+  const locals = vec([
+    [...uleb(i32Locals), I32],
+    [...uleb(v128Locals), V128],
+  ]);
+  const body = [...locals, ...code];
+
+  const bytes = [
+    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
+    ...section(1, vec([[0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])]])),
+    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),
+    ...section(3, vec([uleb(0)])),
+    ...section(7, vec([[...name('gemm'), 0x00, ...uleb(0)]])),
+    ...section(10, vec([[...uleb(body.length), ...body]])),
+  ];
+  return new Uint8Array(bytes);
+}
+
+let compiled: WebAssembly.Module | null | undefined;
+const instances = new WeakMap<WebAssembly.Memory, GemmFn>();
+
+/**
+ * The kernel bound to one wasm memory (one per backend instance), or undefined where this
+ * runtime cannot compile wasm SIMD; callers then keep the XNNPACK path.
+ */
+export function simdGemm(memory: WebAssembly.Memory): GemmFn | undefined {
+  let fn = instances.get(memory);
+  if (!fn) {
+    if (compiled === undefined) {
+      const bytes = buildModule();
+      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
+    }
+    if (compiled === null) return undefined;
+    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
+    fn = instance.exports.gemm as GemmFn;
+    instances.set(memory, fn);
+  }
+  return fn;
+}
