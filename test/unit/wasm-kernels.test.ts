@@ -7,6 +7,8 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/engine/backend/wasm-kernels/index.js';
+import { SGD_MOMENTUM_STEP } from '../../src/engine/backend/wasm-kernels/simd-sgd.js';
+import { createOptimizer } from '../../src/engine/train/optimizer.js';
 
 const RTOL = 1e-4;
 
@@ -262,6 +264,37 @@ test('small CNN end to end: loss and every parameter gradient match cpu', () => 
   const got = runOn('wasm', inputs, run);
   const names = ['loss', 'dW1', 'dW2', 'dWdense', 'dbias', 'dx'];
   for (let i = 0; i < want.length; i++) assertClose(got[i], want[i], `cnn ${names[i]}`);
+});
+
+test('fused SGD step (wasm) gives the same bits as the optimizer\'s elementwise ops', () => {
+  tf.setBackend('wasm');
+  const fusedKernel = tf.getKernel(SGD_MOMENTUM_STEP, 'wasm');
+  assert.ok(fusedKernel, 'the fused SGD kernel is registered for wasm');
+  // 7 x 3 = 21 elements: five SIMD groups of 4 and a tail of 1.
+  const shapes: Record<string, number[]> = { w: [2, 7, 3], b: [2, 1, 3] };
+  const run = (): Float32Array[] => {
+    const opt = createOptimizer({ optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4 });
+    let params = Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, tf.tensor(randn(800 + i, s).values, s)]));
+    for (let step = 0; step < 4; step++) {
+      const grads = Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, tf.tensor(randn(810 + 10 * step + i, s, (v) => v * 3).values, s)]));
+      params = opt.step(params, grads, 0.05 + 0.01 * step);
+    }
+    const out = Object.values(params).map((t) => t.dataSync() as Float32Array);
+    tf.dispose(Object.values(params));
+    opt.dispose();
+    return out;
+  };
+  const before = tf.memory().numTensors;
+  const fused = run();
+  tf.unregisterKernel(SGD_MOMENTUM_STEP, 'wasm');
+  let ops: Float32Array[];
+  try {
+    ops = run();
+  } finally {
+    tf.registerKernel(fusedKernel);
+  }
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(fused, ops);
 });
 
 test('no tensors or wasm buffers leak across training steps', () => {

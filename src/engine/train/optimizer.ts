@@ -4,6 +4,7 @@
  * hyper-parameters mean the same as in the authors' code. The learning rate is passed per step.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { SGD_MOMENTUM_STEP, type SgdMomentumStepAttrs } from '../backend/wasm-kernels/simd-sgd';
 import type { Params } from '../models/types';
 import type { TrainConfig } from './config';
 
@@ -27,9 +28,18 @@ function sgd(momentum: number, weightDecay: number): Optimizer {
     step(params, grads, lr) {
       const nextParams: Params = {};
       const nextBufs: Params = {};
+      // One fused pass where the backend has it (wasm); it computes the same float32 values.
+      const fused = bufs && momentum > 0 && weightDecay > 0 && tf.getKernel(SGD_MOMENTUM_STEP, tf.getBackend()) !== undefined;
       tf.tidy(() => {
         for (const name of Object.keys(params)) {
           const p = params[name];
+          if (fused && bufs) {
+            const attrs: SgdMomentumStepAttrs = { weightDecay, momentum, lr };
+            const [np, nb] = tf.engine().runKernel(SGD_MOMENTUM_STEP, { p, g: grads[name], buf: bufs[name] }, { ...attrs }) as tf.Tensor[];
+            nextParams[name] = tf.keep(np);
+            nextBufs[name] = tf.keep(nb);
+            continue;
+          }
           let g = grads[name];
           if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
           let update = g;

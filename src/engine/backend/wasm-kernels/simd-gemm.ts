@@ -11,9 +11,9 @@
  * the order XNNPACK's wasm-SIMD kernels use, so results match the XNNPACK path bit for bit
  * (checked by the wasm-kernels tests).
  *
- * The module is emitted byte by byte below (there is no wasm toolchain in this project). It
- * imports the backend's `WebAssembly.Memory`, so pointers are the backend's heap offsets.
+ * The module is emitted with wasm-emit.ts and works in place on the backend's heap.
  */
+import { Code, get, i32, I32, memarg, memoryBound, oneFunctionModule, op, set, simd, simdOp, tee, V128, VOID } from './wasm-emit';
 
 /** c[M,N] = A·b[K,N] with A(i,k) at a + 4·(i·sAi + k·sAk); all pointers are byte offsets. */
 export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: number, sAi: number, sAk: number) => void;
@@ -21,81 +21,6 @@ export type GemmFn = (a: number, b: number, c: number, m: number, k: number, n: 
 /** Rows and columns per register tile: M must be a multiple of ROWS and N of COLS. */
 export const GEMM_ROWS = 4;
 export const GEMM_COLS = 8;
-
-const I32 = 0x7f;
-const V128 = 0x7b;
-
-function uleb(n: number): number[] {
-  const out: number[] = [];
-  do {
-    let byte = n & 0x7f;
-    n >>>= 7;
-    if (n !== 0) byte |= 0x80;
-    out.push(byte);
-  } while (n !== 0);
-  return out;
-}
-
-function sleb(n: number): number[] {
-  const out: number[] = [];
-  for (;;) {
-    const byte = n & 0x7f;
-    n >>= 7;
-    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
-      out.push(byte);
-      return out;
-    }
-    out.push(byte | 0x80);
-  }
-}
-
-function section(id: number, body: number[]): number[] {
-  return [id, ...uleb(body.length), ...body];
-}
-
-function vec(items: number[][]): number[] {
-  return [...uleb(items.length), ...items.flat()];
-}
-
-function name(s: string): number[] {
-  const bytes = [...new TextEncoder().encode(s)];
-  return [...uleb(bytes.length), ...bytes];
-}
-
-// Opcodes (WebAssembly core 2.0 and the fixed-width SIMD proposal).
-const op = {
-  loop: 0x03,
-  end: 0x0b,
-  brIf: 0x0d,
-  get: 0x20,
-  set: 0x21,
-  tee: 0x22,
-  i32Const: 0x41,
-  i32LtU: 0x49,
-  i32Add: 0x6a,
-  i32Sub: 0x6b,
-  i32Mul: 0x6c,
-  i32Shl: 0x74,
-  simd: 0xfd,
-};
-const simd = {
-  load: 0x00,
-  load32Splat: 0x09,
-  store: 0x0b,
-  const: 0x0c,
-  f32x4Add: 0xe4,
-  f32x4Mul: 0xe6,
-};
-const VOID = 0x40;
-
-function simdOp(code: number, ...imm: number[]): number[] {
-  return [op.simd, ...uleb(code), ...imm];
-}
-
-/** memarg: log2 alignment, byte offset. */
-function memarg(align: number, offset: number): number[] {
-  return [...uleb(align), ...uleb(offset)];
-}
 
 function buildModule(): Uint8Array<ArrayBuffer> {
   // Parameters 0..7: a, b, c, m, k, n, sAi, sAk.
@@ -117,17 +42,8 @@ function buildModule(): Uint8Array<ArrayBuffer> {
   const AV = 30;
   const v128Locals = 11;
 
-  const code: number[] = [];
-  const emit = (...parts: (number | number[])[]): void => {
-    for (const part of parts) {
-      if (typeof part === 'number') code.push(part);
-      else code.push(...part);
-    }
-  };
-  const get = (l: number): number[] => [op.get, ...uleb(l)];
-  const set = (l: number): number[] => [op.set, ...uleb(l)];
-  const tee = (l: number): number[] => [op.tee, ...uleb(l)];
-  const i32 = (v: number): number[] => [op.i32Const, ...sleb(v)];
+  const code = new Code();
+  const emit = code.emit.bind(code);
   const times4 = [...i32(2), op.i32Shl];
   const zero = simdOp(simd.const, ...new Array<number>(16).fill(0));
 
@@ -170,43 +86,14 @@ function buildModule(): Uint8Array<ArrayBuffer> {
   emit(op.end);
   emit(get(I), i32(GEMM_ROWS), op.i32Add, tee(I), get(M), op.i32LtU, op.brIf, 0);
   emit(op.end);
-  emit(op.end); // function body
-
-  const locals = vec([
-    [...uleb(i32Locals), I32],
-    [...uleb(v128Locals), V128],
-  ]);
-  const body = [...locals, ...code];
-
-  const bytes = [
-    0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00,
-    ...section(1, vec([[0x60, ...vec(new Array<number[]>(8).fill([I32])), ...vec([])]])),
-    ...section(2, vec([[...name('env'), ...name('memory'), 0x02, 0x00, ...uleb(1)]])),
-    ...section(3, vec([uleb(0)])),
-    ...section(7, vec([[...name('gemm'), 0x00, ...uleb(0)]])),
-    ...section(10, vec([[...uleb(body.length), ...body]])),
-  ];
-  return new Uint8Array(bytes);
+  return oneFunctionModule('gemm', new Array<number>(8).fill(I32), [
+    [i32Locals, I32],
+    [v128Locals, V128],
+  ], code);
 }
-
-let compiled: WebAssembly.Module | null | undefined;
-const instances = new WeakMap<WebAssembly.Memory, GemmFn>();
 
 /**
  * The kernel bound to one wasm memory (one per backend instance), or undefined where this
  * runtime cannot compile wasm SIMD; callers then keep the XNNPACK path.
  */
-export function simdGemm(memory: WebAssembly.Memory): GemmFn | undefined {
-  let fn = instances.get(memory);
-  if (!fn) {
-    if (compiled === undefined) {
-      const bytes = buildModule();
-      compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
-    }
-    if (compiled === null) return undefined;
-    const instance = new WebAssembly.Instance(compiled, { env: { memory } });
-    fn = instance.exports.gemm as GemmFn;
-    instances.set(memory, fn);
-  }
-  return fn;
-}
+export const simdGemm = memoryBound<GemmFn>(buildModule, 'gemm');

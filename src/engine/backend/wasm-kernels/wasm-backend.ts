@@ -37,12 +37,13 @@ export interface WasmBackend {
   };
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number): TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  incRef(dataId: DataId): void;
   numDataIds(): number;
 }
 
 export function asWasm(backend: unknown): WasmBackend {
   const b = backend as Partial<WasmBackend> | null;
-  if (!b || !b.wasm || typeof b.makeOutput !== 'function' || !b.dataIdMap || typeof b.wasm.cwrap !== 'function') {
+  if (!b || !b.wasm || typeof b.makeOutput !== 'function' || typeof b.incRef !== 'function' || !b.dataIdMap || typeof b.wasm.cwrap !== 'function') {
     throw new Error('wasm training kernels: the backend does not look like tfjs-backend-wasm 4.x');
   }
   return b as WasmBackend;
