@@ -190,6 +190,12 @@ test('SIMD matMul path gives the same bits as XNNPACK (the path it replaced)', (
     const xnnCols = tf.matMul(at, dz, true, false);
     const simdCols = tf.matMul(at, tf.slice(dz, [0, 0, 0], [3, 40, 24]), true, false);
     assert.deepEqual(simdCols.dataSync(), tf.slice(xnnCols, [0, 0, 0], [3, 32, 24]).dataSync());
+    // N = 256 makes the SIMD path run k in blocks of 128 rows of b, continuing from the stored sums.
+    const tall = tf.tensor(randn(904, [2, 33, 300]).values, [2, 33, 300]);
+    const wide = tf.tensor(randn(905, [2, 300, 257]).values, [2, 300, 257]);
+    const xnnWide = tf.matMul(tall, wide);
+    const simdWide = tf.matMul(tf.slice(tall, [0, 0, 0], [2, 32, 300]), tf.slice(wide, [0, 0, 0], [2, 300, 256]));
+    assert.deepEqual(simdWide.dataSync(), tf.slice(xnnWide, [0, 0, 0], [2, 32, 256]).dataSync());
   });
 });
 

@@ -25,6 +25,9 @@ import { asWasm, cFunction, disposeView, dispose, makeView, memoryOffset, tensor
  */
 const MIN_MACS_PER_SLICE = 4096;
 
+/** 128 KB of b per pass of the SIMD kernel (see simdBatchMatMul). */
+const B_BLOCK_FLOATS = 32768;
+
 function xnnMatMul(backend: WasmBackend, a: TensorInfo, b: TensorInfo, out: TensorInfo): void {
   const fn = cFunction(backend, 'BatchMatMul', ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
   const aShape = new Uint8Array(new Int32Array(a.shape).buffer);
@@ -79,8 +82,15 @@ function simdBatchMatMul(backend: WasmBackend, gemm: GemmFn, a: TensorInfo, b: T
     // Element strides of a(i, kk) along i and along kk.
     const [rowStride, innerStride] = p.transposeA ? [1, m] : [k, 1];
     const batch = tf.util.sizeFromShape(p.outBatch);
+    // Rows of b per pass, so that the part of b every row tile sweeps stays in the L2 cache.
+    const kBlock = Math.max(GEMM_ROWS, Math.floor(B_BLOCK_FLOATS / n));
     for (let o = 0; o < batch; o++) {
-      gemm(aAt + idxA(o) * m * k * 4, bAt + idxB(o) * k * n * 4, outAt + o * m * n * 4, m, k, n, rowStride, innerStride);
+      const aSlice = aAt + idxA(o) * m * k * 4;
+      const bSlice = bAt + idxB(o) * k * n * 4;
+      for (let k0 = 0; k0 < k; k0 += kBlock) {
+        const kc = Math.min(kBlock, k - k0);
+        gemm(aSlice + k0 * innerStride * 4, bSlice + k0 * n * 4, outAt + o * m * n * 4, m, kc, n, rowStride, innerStride, k0 > 0 ? 1 : 0);
+      }
     }
     return out;
   } finally {

@@ -14,6 +14,8 @@ export const VOID = 0x40;
 // Opcodes (WebAssembly core 2.0 and the fixed-width SIMD extension).
 export const op = {
   loop: 0x03,
+  if: 0x04,
+  else: 0x05,
   end: 0x0b,
   brIf: 0x0d,
   get: 0x20,
