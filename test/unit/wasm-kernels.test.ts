@@ -7,6 +7,7 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/engine/backend/wasm-kernels/index.js';
+import { ADAM_STEP } from '../../src/engine/backend/wasm-kernels/simd-adam.js';
 import { SGD_MOMENTUM_STEP } from '../../src/engine/backend/wasm-kernels/simd-sgd.js';
 import { createOptimizer } from '../../src/engine/train/optimizer.js';
 
@@ -272,14 +273,15 @@ test('small CNN end to end: loss and every parameter gradient match cpu', () => 
   for (let i = 0; i < want.length; i++) assertClose(got[i], want[i], `cnn ${names[i]}`);
 });
 
-test('fused SGD step (wasm) gives the same bits as the optimizer\'s elementwise ops', () => {
+/** Four optimizer steps with the fused kernel and without it; every parameter's bits must match. */
+function assertFusedStepMatchesOps(kernel: string, cfg: Parameters<typeof createOptimizer>[0]): void {
   tf.setBackend('wasm');
-  const fusedKernel = tf.getKernel(SGD_MOMENTUM_STEP, 'wasm');
-  assert.ok(fusedKernel, 'the fused SGD kernel is registered for wasm');
+  const fusedKernel = tf.getKernel(kernel, 'wasm');
+  assert.ok(fusedKernel, `${kernel} is registered for wasm`);
   // 7 x 3 = 21 elements: five SIMD groups of 4 and a tail of 1.
   const shapes: Record<string, number[]> = { w: [2, 7, 3], b: [2, 1, 3] };
   const run = (): Float32Array[] => {
-    const opt = createOptimizer({ optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4 });
+    const opt = createOptimizer(cfg);
     let params = Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, tf.tensor(randn(800 + i, s).values, s)]));
     for (let step = 0; step < 4; step++) {
       const grads = Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, tf.tensor(randn(810 + 10 * step + i, s, (v) => v * 3).values, s)]));
@@ -292,7 +294,7 @@ test('fused SGD step (wasm) gives the same bits as the optimizer\'s elementwise 
   };
   const before = tf.memory().numTensors;
   const fused = run();
-  tf.unregisterKernel(SGD_MOMENTUM_STEP, 'wasm');
+  tf.unregisterKernel(kernel, 'wasm');
   let ops: Float32Array[];
   try {
     ops = run();
@@ -300,7 +302,13 @@ test('fused SGD step (wasm) gives the same bits as the optimizer\'s elementwise 
     tf.registerKernel(fusedKernel);
   }
   assert.equal(tf.memory().numTensors, before);
-  assert.deepEqual(fused, ops);
+  assert.deepEqual(fused, ops, `${kernel} ${JSON.stringify(cfg)}`);
+}
+
+test('fused SGD and Adam steps (wasm) give the same bits as the optimizer\'s elementwise ops', () => {
+  assertFusedStepMatchesOps(SGD_MOMENTUM_STEP, { optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4 });
+  assertFusedStepMatchesOps(ADAM_STEP, { optimizer: 'adam', momentum: 0.9, weightDecay: 0 });
+  assertFusedStepMatchesOps(ADAM_STEP, { optimizer: 'adam', momentum: 0.9, weightDecay: 5e-4 });
 });
 
 test('no tensors or wasm buffers leak across training steps', () => {

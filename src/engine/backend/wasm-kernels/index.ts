@@ -12,6 +12,7 @@ import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { makeGatherV2Config } from './gather-v2';
 import { makeIdentityConfig } from './identity';
 import { makeMaxPoolGradConfig } from './max-pool-grad';
+import { makeAdamStepConfig } from './simd-adam';
 import { makeSgdMomentumStepConfig } from './simd-sgd';
 import { makeUnsortedSegmentSumConfig } from './unsorted-segment-sum';
 
@@ -54,8 +55,7 @@ export function registerWasmTrainingKernels(): void {
     makeIdentityConfig(requireStock(tf.Identity)),
     makeUnsortedSegmentSumConfig(),
   ];
-  const sgd = makeSgdMomentumStepConfig();
-  if (sgd) configs.push(sgd);
+  for (const fused of [makeSgdMomentumStepConfig(), makeAdamStepConfig()]) if (fused) configs.push(fused);
   for (const c of configs) install(c);
   registered = true;
 }

@@ -38,9 +38,11 @@ export const simd = {
   store: 0x0b,
   const: 0x0c,
   f32x4Splat: 0x13,
+  f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
 };
 
 export function uleb(n: number): number[] {
