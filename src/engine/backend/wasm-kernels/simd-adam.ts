@@ -81,14 +81,14 @@ export function makeAdamStepConfig(): KernelConfig | undefined {
     for (const t of [p, g, m, v]) tf.util.assert(t.dtype === 'float32', () => 'Adam step: float32 tensors only');
     const memory = wasmMemory(backend);
     const adam = memory && simdAdam(memory);
-    if (!adam) throw new Error('Adam step: this runtime cannot run the wasm SIMD kernel');
     const outs = [0, 1, 2].map(() => backend.makeOutput(p.shape, 'float32'));
     const size = tf.util.sizeFromShape(p.shape);
-    const count4 = Math.floor(size / 4);
+    // Without the SIMD module (a memory it cannot import), the exact JS loop below does it all.
+    const count4 = adam ? Math.floor(size / 4) : 0;
     const ptr = [p, g, m, v, ...outs].map((t) => memoryOffset(backend, t));
     const useWd = a.weightDecay > 0;
-    adam(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], count4, useWd ? 1 : 0, ...SCALARS.map((k) => a[k]));
-    // The last size % 4 elements: Math.fround after each double-precision op gives the float32
+    if (adam) adam(ptr[0], ptr[1], ptr[2], ptr[3], ptr[4], ptr[5], ptr[6], count4, useWd ? 1 : 0, ...SCALARS.map((k) => a[k]));
+    // The last size % 4 elements (or all): Math.fround after each double-precision op gives the float32
     // result (also for sqrt and division).
     const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
     const [wd, b1, omb1, b2, omb2, c2, eps, stepSize] = SCALARS.map((k) => Math.fround(a[k]));

@@ -70,14 +70,14 @@ export function makeSgdMomentumStepConfig(): KernelConfig | undefined {
     tf.util.assert(p.dtype === 'float32' && g.dtype === 'float32' && buf.dtype === 'float32', () => 'SGD step: float32 tensors only');
     const memory = wasmMemory(backend);
     const sgd = memory && simdSgd(memory);
-    if (!sgd) throw new Error('SGD step: this runtime cannot run the wasm SIMD kernel');
     const newP = backend.makeOutput(p.shape, 'float32');
     const newBuf = backend.makeOutput(p.shape, 'float32');
     const size = tf.util.sizeFromShape(p.shape);
-    const count4 = Math.floor(size / 4);
+    // Without the SIMD module (a memory it cannot import), the exact JS loop below does it all.
+    const count4 = sgd ? Math.floor(size / 4) : 0;
     const [pAt, gAt, bufAt, npAt, nbAt] = [p, g, buf, newP, newBuf].map((t) => memoryOffset(backend, t));
-    sgd(pAt, gAt, bufAt, npAt, nbAt, count4, weightDecay, momentum, lr);
-    // The last size % 4 elements: Math.fround after each double-precision op gives the float32 result.
+    if (sgd) sgd(pAt, gAt, bufAt, npAt, nbAt, count4, weightDecay, momentum, lr);
+    // The last size % 4 elements (or all): Math.fround after each double-precision op gives the float32 result.
     const heap = new Float32Array(backend.wasm.HEAPU8.buffer);
     const [wd, mu, rate] = [weightDecay, momentum, lr].map(Math.fround);
     for (let i = count4 * 4; i < size; i++) {

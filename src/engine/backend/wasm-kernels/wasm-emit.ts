@@ -121,22 +121,27 @@ export function oneFunctionModule(fnName: string, params: number[], locals: [cou
 
 /**
  * Compiles a module once and instantiates it once per backend memory. Returns undefined where
- * the runtime cannot compile it (no wasm SIMD); callers then keep their stock path.
+ * the runtime cannot compile it (no wasm SIMD) or the memory cannot be imported (the threaded
+ * build's shared memory); callers then keep their stock path.
  */
 export function memoryBound<F>(build: () => Uint8Array<ArrayBuffer>, fnName: string): (memory: WebAssembly.Memory) => F | undefined {
   let compiled: WebAssembly.Module | null | undefined;
-  const instances = new WeakMap<WebAssembly.Memory, F>();
+  const instances = new WeakMap<WebAssembly.Memory, F | null>();
   return (memory) => {
     let fn = instances.get(memory);
-    if (!fn) {
+    if (fn === undefined) {
       if (compiled === undefined) {
         const bytes = build();
         compiled = WebAssembly.validate(bytes) ? new WebAssembly.Module(bytes) : null;
       }
       if (compiled === null) return undefined;
-      fn = new WebAssembly.Instance(compiled, { env: { memory } }).exports[fnName] as F;
+      try {
+        fn = new WebAssembly.Instance(compiled, { env: { memory } }).exports[fnName] as F;
+      } catch {
+        fn = null;
+      }
       instances.set(memory, fn);
     }
-    return fn;
+    return fn ?? undefined;
   };
 }
