@@ -72,8 +72,8 @@ function simdBatchMatMul(backend: WasmBackend, gemm: GemmFn, a: TensorInfo, b: T
   const { m, k, n } = p;
   const batchB = tf.util.sizeFromShape(p.batchShapeB);
   const bRows = p.transposeB ? transpose(backend, { dataId: b.dataId, dtype: b.dtype, shape: [batchB, n, k] }, [0, 2, 1]) : b;
+  const out = backend.makeOutput(p.outShape, 'float32');
   try {
-    const out = backend.makeOutput(p.outShape, 'float32');
     const idxA = broadcastIndex(p.outBatch, p.batchShapeA);
     const idxB = broadcastIndex(p.outBatch, p.batchShapeB);
     const aAt = memoryOffset(backend, a);
@@ -93,6 +93,9 @@ function simdBatchMatMul(backend: WasmBackend, gemm: GemmFn, a: TensorInfo, b: T
       }
     }
     return out;
+  } catch (e) {
+    dispose(backend, out);
+    throw e;
   } finally {
     if (bRows !== b) dispose(backend, bRows);
   }
