@@ -7,6 +7,9 @@ import '@tensorflow/tfjs-core/dist/register_all_gradients';
 import '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { registerWasmTrainingKernels } from '../../src/engine/backend/wasm-kernels/index.js';
+import { ADAM_STEP } from '../../src/engine/backend/wasm-kernels/simd-adam.js';
+import { SGD_MOMENTUM_STEP } from '../../src/engine/backend/wasm-kernels/simd-sgd.js';
+import { createOptimizer } from '../../src/engine/train/optimizer.js';
 
 const RTOL = 1e-4;
 
@@ -147,7 +150,7 @@ test('maxPool gradient when every value in the window is negative (stock wasm dr
 
 test('batched matMul with K>1, every transposeA/transposeB combination, values and gradients', () => {
   let seed = 400;
-  for (const [K, B, n, m] of [[3, 16, 40, 24], [4, 33, 70, 10], [1, 32, 64, 48]]) {
+  for (const [K, B, n, m] of [[3, 16, 40, 24], [4, 33, 70, 10], [1, 32, 64, 48], [2, 64, 196, 32]]) {
     for (const ta of [false, true]) {
       for (const tb of [false, true]) {
         seed += 2;
@@ -171,6 +174,30 @@ test('2-D and tiny matMuls (stock fallback path) with transposes', () => {
       }
     }
   }
+});
+
+test('SIMD matMul path gives the same bits as XNNPACK (the path it replaced)', () => {
+  // Shapes with M % 4 === 0 and N % 8 === 0 take our SIMD kernel; one extra row (or column)
+  // sends the same product to XNNPACK, whose rows and columns are computed independently.
+  tf.setBackend('wasm');
+  tf.tidy(() => {
+    const a = tf.tensor(randn(900, [3, 33, 200]).values, [3, 33, 200]);
+    const b = tf.tensor(randn(901, [3, 200, 25]).values, [3, 200, 25]);
+    const xnnRows = tf.matMul(a, tf.slice(b, [0, 0, 0], [3, 200, 24]));
+    const simdRows = tf.matMul(tf.slice(a, [0, 0, 0], [3, 32, 200]), tf.slice(b, [0, 0, 0], [3, 200, 24]));
+    assert.deepEqual(simdRows.dataSync(), tf.slice(xnnRows, [0, 0, 0], [3, 32, 24]).dataSync());
+    const at = tf.tensor(randn(902, [3, 40, 32]).values, [3, 40, 32]);
+    const dz = tf.tensor(randn(903, [3, 40, 25]).values, [3, 40, 25]);
+    const xnnCols = tf.matMul(at, dz, true, false);
+    const simdCols = tf.matMul(at, tf.slice(dz, [0, 0, 0], [3, 40, 24]), true, false);
+    assert.deepEqual(simdCols.dataSync(), tf.slice(xnnCols, [0, 0, 0], [3, 32, 24]).dataSync());
+    // N = 256 makes the SIMD path run k in blocks of 128 rows of b, continuing from the stored sums.
+    const tall = tf.tensor(randn(904, [2, 33, 300]).values, [2, 33, 300]);
+    const wide = tf.tensor(randn(905, [2, 300, 257]).values, [2, 300, 257]);
+    const xnnWide = tf.matMul(tall, wide);
+    const simdWide = tf.matMul(tf.slice(tall, [0, 0, 0], [2, 32, 300]), tf.slice(wide, [0, 0, 0], [2, 300, 256]));
+    assert.deepEqual(simdWide.dataSync(), tf.slice(xnnWide, [0, 0, 0], [2, 32, 256]).dataSync());
+  });
 });
 
 test('broadcast-batch matMul values', () => {
@@ -244,6 +271,44 @@ test('small CNN end to end: loss and every parameter gradient match cpu', () => 
   const got = runOn('wasm', inputs, run);
   const names = ['loss', 'dW1', 'dW2', 'dWdense', 'dbias', 'dx'];
   for (let i = 0; i < want.length; i++) assertClose(got[i], want[i], `cnn ${names[i]}`);
+});
+
+/** Four optimizer steps with the fused kernel and without it; every parameter's bits must match. */
+function assertFusedStepMatchesOps(kernel: string, cfg: Parameters<typeof createOptimizer>[0]): void {
+  tf.setBackend('wasm');
+  const fusedKernel = tf.getKernel(kernel, 'wasm');
+  assert.ok(fusedKernel, `${kernel} is registered for wasm`);
+  // 7 x 3 = 21 elements: five SIMD groups of 4 and a tail of 1.
+  const shapes: Record<string, number[]> = { w: [2, 7, 3], b: [2, 1, 3] };
+  const run = (): Float32Array[] => {
+    const opt = createOptimizer(cfg);
+    let params = Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, tf.tensor(randn(800 + i, s).values, s)]));
+    for (let step = 0; step < 4; step++) {
+      const grads = Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, tf.tensor(randn(810 + 10 * step + i, s, (v) => v * 3).values, s)]));
+      params = opt.step(params, grads, 0.05 + 0.01 * step);
+    }
+    const out = Object.values(params).map((t) => t.dataSync() as Float32Array);
+    tf.dispose(Object.values(params));
+    opt.dispose();
+    return out;
+  };
+  const before = tf.memory().numTensors;
+  const fused = run();
+  tf.unregisterKernel(kernel, 'wasm');
+  let ops: Float32Array[];
+  try {
+    ops = run();
+  } finally {
+    tf.registerKernel(fusedKernel);
+  }
+  assert.equal(tf.memory().numTensors, before);
+  assert.deepEqual(fused, ops, `${kernel} ${JSON.stringify(cfg)}`);
+}
+
+test('fused SGD and Adam steps (wasm) give the same bits as the optimizer\'s elementwise ops', () => {
+  assertFusedStepMatchesOps(SGD_MOMENTUM_STEP, { optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4 });
+  assertFusedStepMatchesOps(ADAM_STEP, { optimizer: 'adam', momentum: 0.9, weightDecay: 0 });
+  assertFusedStepMatchesOps(ADAM_STEP, { optimizer: 'adam', momentum: 0.9, weightDecay: 5e-4 });
 });
 
 test('no tensors or wasm buffers leak across training steps', () => {

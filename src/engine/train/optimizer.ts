@@ -4,6 +4,8 @@
  * hyper-parameters mean the same as in the authors' code. The learning rate is passed per step.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { ADAM_STEP, type AdamStepAttrs } from '../backend/wasm-kernels/simd-adam';
+import { SGD_MOMENTUM_STEP, type SgdMomentumStepAttrs } from '../backend/wasm-kernels/simd-sgd';
 import type { Params } from '../models/types';
 import type { TrainConfig } from './config';
 
@@ -27,9 +29,18 @@ function sgd(momentum: number, weightDecay: number): Optimizer {
     step(params, grads, lr) {
       const nextParams: Params = {};
       const nextBufs: Params = {};
+      // One fused pass where the backend has it (wasm); it computes the same float32 values.
+      const fused = bufs && momentum > 0 && weightDecay > 0 && tf.getKernel(SGD_MOMENTUM_STEP, tf.getBackend()) !== undefined;
       tf.tidy(() => {
         for (const name of Object.keys(params)) {
           const p = params[name];
+          if (fused && bufs) {
+            const attrs: SgdMomentumStepAttrs = { weightDecay, momentum, lr };
+            const [np, nb] = tf.engine().runKernel(SGD_MOMENTUM_STEP, { p, g: grads[name], buf: bufs[name] }, { ...attrs }) as tf.Tensor[];
+            nextParams[name] = tf.keep(np);
+            nextBufs[name] = tf.keep(nb);
+            continue;
+          }
           let g = grads[name];
           if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
           let update = g;
@@ -67,9 +78,19 @@ function adam(weightDecay: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): Opti
       const nextV: Params = {};
       const c1 = 1 - Math.pow(beta1, t);
       const c2 = 1 - Math.pow(beta2, t);
+      // One fused pass where the backend has it (wasm); it computes the same float32 values.
+      const fused = m && v && tf.getKernel(ADAM_STEP, tf.getBackend()) !== undefined;
+      const attrs: AdamStepAttrs = { weightDecay, beta1, oneMinusBeta1: 1 - beta1, beta2, oneMinusBeta2: 1 - beta2, c2, eps, stepSize: lr / c1 };
       tf.tidy(() => {
         for (const name of Object.keys(params)) {
           const p = params[name];
+          if (fused && m && v) {
+            const [np, nm, nv] = tf.engine().runKernel(ADAM_STEP, { p, g: grads[name], m: m[name], v: v[name] }, { ...attrs }) as tf.Tensor[];
+            nextParams[name] = tf.keep(np);
+            nextM[name] = tf.keep(nm);
+            nextV[name] = tf.keep(nv);
+            continue;
+          }
           let g = grads[name];
           if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
           const mt = m ? tf.add(tf.mul(m[name], beta1), tf.mul(g, 1 - beta1)) : tf.mul(g, 1 - beta1);

@@ -1,21 +1,32 @@
 /**
  * BatchMatMul for wasm. Stock tfjs-backend-wasm sends anything but a single, untransposed
- * product to a scalar C loop (~1-2 GFLOP/s, worse with transposeA); the only fast path is
- * XNNPACK's fully-connected operator for a [1,M,K]x[1,K,N] product. So we put every operand in
- * that layout first (one wasm Transpose for the whole stack when a transpose is asked for), then
- * run XNNPACK once per batch slice on views into the stacked buffers, writing straight into
- * the output. A b shared by all slices (broadcast or plain 2-D weights) becomes a single call
- * with the slices of a stacked into the rows.
+ * product to a scalar C loop (~1-2 GFLOP/s, worse with transposeA).
+ *
+ * Main path: our wasm-SIMD kernel (simd-gemm.ts) once per batch slice, reading a (transposed or
+ * not) and b in place in the heap and writing straight into the output. It needs M a multiple
+ * of 4 and N a multiple of 8; with transposeB, b's stack is transposed first (b is the weights
+ * or the small operand in training).
+ *
+ * Other shapes: XNNPACK's fully-connected operator, the stock backend's only fast product, for a
+ * [1,M,K]x[1,K,N] product. Every operand is put in that layout first (one wasm Transpose for
+ * the whole stack when a transpose is asked for), then XNNPACK runs once per batch slice on
+ * views into the stacked buffers. A b shared by all slices becomes a single call with the
+ * slices of a stacked into the rows. XNNPACK packs b whenever it meets a new b, which in this
+ * build costs about as much as the product itself for [128,784]x[784,64] (docs/wasm-kernels.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { asWasm, cFunction, disposeView, dispose, makeView, tensorId, transpose, zeros, type WasmBackend } from './wasm-backend';
+import { GEMM_COLS, GEMM_ROWS, simdGemm, type GemmFn } from './simd-gemm';
+import { asWasm, cFunction, disposeView, dispose, makeView, memoryOffset, tensorId, transpose, wasmMemory, zeros, type WasmBackend } from './wasm-backend';
 
 /**
  * Below this many multiply-adds per slice, creating an XNNPACK operator costs more than the
  * stock loop saves; measured on 2026-11-29 (see docs/wasm-kernels.md).
  */
 const MIN_MACS_PER_SLICE = 4096;
+
+/** 128 KB of b per pass of the SIMD kernel (see simdBatchMatMul). */
+const B_BLOCK_FLOATS = 32768;
 
 function xnnMatMul(backend: WasmBackend, a: TensorInfo, b: TensorInfo, out: TensorInfo): void {
   const fn = cFunction(backend, 'BatchMatMul', ['number', 'array', 'number', 'number', 'array', 'number', 'number', 'number', 'number']);
@@ -42,6 +53,52 @@ function broadcastIndex(outBatch: number[], operandBatch: number[]): (o: number)
     }
     return idx;
   };
+}
+
+interface ProductShape {
+  m: number;
+  k: number;
+  n: number;
+  transposeA: boolean;
+  transposeB: boolean;
+  outShape: number[];
+  outBatch: number[];
+  batchShapeA: number[];
+  batchShapeB: number[];
+}
+
+/** Every output slice with the SIMD kernel; a is read in place even when transposed. */
+function simdBatchMatMul(backend: WasmBackend, gemm: GemmFn, a: TensorInfo, b: TensorInfo, p: ProductShape): TensorInfo {
+  const { m, k, n } = p;
+  const batchB = tf.util.sizeFromShape(p.batchShapeB);
+  const bRows = p.transposeB ? transpose(backend, { dataId: b.dataId, dtype: b.dtype, shape: [batchB, n, k] }, [0, 2, 1]) : b;
+  const out = backend.makeOutput(p.outShape, 'float32');
+  try {
+    const idxA = broadcastIndex(p.outBatch, p.batchShapeA);
+    const idxB = broadcastIndex(p.outBatch, p.batchShapeB);
+    const aAt = memoryOffset(backend, a);
+    const bAt = memoryOffset(backend, bRows);
+    const outAt = memoryOffset(backend, out);
+    // Element strides of a(i, kk) along i and along kk.
+    const [rowStride, innerStride] = p.transposeA ? [1, m] : [k, 1];
+    const batch = tf.util.sizeFromShape(p.outBatch);
+    // Rows of b per pass, so that the part of b every row tile sweeps stays in the L2 cache.
+    const kBlock = Math.max(GEMM_ROWS, Math.floor(B_BLOCK_FLOATS / n));
+    for (let o = 0; o < batch; o++) {
+      const aSlice = aAt + idxA(o) * m * k * 4;
+      const bSlice = bAt + idxB(o) * k * n * 4;
+      for (let k0 = 0; k0 < k; k0 += kBlock) {
+        const kc = Math.min(kBlock, k - k0);
+        gemm(aSlice + k0 * innerStride * 4, bSlice + k0 * n * 4, outAt + o * m * n * 4, m, kc, n, rowStride, innerStride, k0 > 0 ? 1 : 0);
+      }
+    }
+    return out;
+  } catch (e) {
+    dispose(backend, out);
+    throw e;
+  } finally {
+    if (bRows !== b) dispose(backend, bRows);
+  }
 }
 
 export function makeBatchMatMulConfig(stock: KernelConfig): KernelConfig {
@@ -71,8 +128,15 @@ export function makeBatchMatMulConfig(stock: KernelConfig): KernelConfig {
     if (m * n * batch === 0 || k === 0) return zeros(backend, outShape, 'float32');
     // The stock loop only broadcasts a whole flat batch of one, so keep other broadcasts here.
     const stockCanBroadcast = batchA === batchB || batchA === 1 || batchB === 1;
+    if (m * n * k < MIN_MACS_PER_SLICE && stockCanBroadcast) return stock.kernelFunc({ inputs, backend: rawBackend, attrs });
+    const memory = wasmMemory(backend);
+    const gemm = memory && m % GEMM_ROWS === 0 && n % GEMM_COLS === 0 ? simdGemm(memory) : undefined;
+    if (gemm) {
+      const shape = { m, k, n, transposeA, transposeB, outShape, outBatch, batchShapeA, batchShapeB };
+      return simdBatchMatMul(backend, gemm, a, b, shape);
+    }
     const stockIsFast = batch === 1 && !transposeA && !transposeB;
-    if (stockIsFast || (m * n * k < MIN_MACS_PER_SLICE && stockCanBroadcast)) return stock.kernelFunc({ inputs, backend: rawBackend, attrs });
+    if (stockIsFast) return stock.kernelFunc({ inputs, backend: rawBackend, attrs });
 
     // Bring both operands to row-major [batch, M, K] and [batch, K, N].
     const aRows = transposeA ? transpose(backend, { dataId: a.dataId, dtype: a.dtype, shape: [batchA, k, m] }, [0, 2, 1]) : a;

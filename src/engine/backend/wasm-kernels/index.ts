@@ -10,7 +10,10 @@ import { makeBatchMatMulConfig } from './batch-mat-mul';
 import { makeConv2DBackpropFilterConfig } from './conv2d-backprop-filter';
 import { makeConv2DBackpropInputConfig } from './conv2d-backprop-input';
 import { makeGatherV2Config } from './gather-v2';
+import { makeIdentityConfig } from './identity';
 import { makeMaxPoolGradConfig } from './max-pool-grad';
+import { makeAdamStepConfig } from './simd-adam';
+import { makeSgdMomentumStepConfig } from './simd-sgd';
 import { makeUnsortedSegmentSumConfig } from './unsorted-segment-sum';
 
 /** Marks our configs so a second copy of this module (another bundle) does not stack on top. */
@@ -49,8 +52,10 @@ export function registerWasmTrainingKernels(): void {
     makeMaxPoolGradConfig(stockKernel(tf.MaxPoolGrad)),
     makeConv2DBackpropFilterConfig(),
     makeGatherV2Config(requireStock(tf.GatherV2)),
+    makeIdentityConfig(requireStock(tf.Identity)),
     makeUnsortedSegmentSumConfig(),
   ];
+  for (const fused of [makeSgdMomentumStepConfig(), makeAdamStepConfig()]) if (fused) configs.push(fused);
   for (const c of configs) install(c);
   registered = true;
 }

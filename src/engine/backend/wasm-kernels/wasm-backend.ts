@@ -25,6 +25,8 @@ interface WasmModule {
     registerTensor(id: number, size: number, memoryOffset: number): void;
     disposeData(id: number): void;
   };
+  /** Emscripten's export object; its `memory` is the heap, shared with our SIMD module. */
+  asm?: { memory?: unknown };
 }
 
 export interface WasmBackend {
@@ -35,12 +37,13 @@ export interface WasmBackend {
   };
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number): TensorInfo;
   disposeData(dataId: DataId, force?: boolean): boolean;
+  incRef(dataId: DataId): void;
   numDataIds(): number;
 }
 
 export function asWasm(backend: unknown): WasmBackend {
   const b = backend as Partial<WasmBackend> | null;
-  if (!b || !b.wasm || typeof b.makeOutput !== 'function' || !b.dataIdMap || typeof b.wasm.cwrap !== 'function') {
+  if (!b || !b.wasm || typeof b.makeOutput !== 'function' || typeof b.incRef !== 'function' || !b.dataIdMap || typeof b.wasm.cwrap !== 'function') {
     throw new Error('wasm training kernels: the backend does not look like tfjs-backend-wasm 4.x');
   }
   return b as WasmBackend;
@@ -88,6 +91,12 @@ export function disposeView(backend: WasmBackend, view: TensorInfo): void {
   // Runs the C++ disposal callbacks too, which drop XNNPACK operators cached for this id.
   backend.wasm.tfjs.disposeData(d.id);
   backend.dataIdMap.delete(view.dataId);
+}
+
+/** The backend's `WebAssembly.Memory`, or undefined if this build does not expose it. */
+export function wasmMemory(backend: WasmBackend): WebAssembly.Memory | undefined {
+  const memory = backend.wasm.asm?.memory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
 }
 
 export function dispose(backend: WasmBackend, ...ts: TensorInfo[]): void {
