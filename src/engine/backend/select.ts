@@ -14,6 +14,7 @@ import { version_cpu } from '@tensorflow/tfjs-backend-cpu';
 import '@tensorflow/tfjs-backend-wasm';
 import { UnlearnError } from '../errors';
 import { log } from '../log';
+import { registerNativeTrainingKernels } from './native-kernels';
 import { registerWasmTrainingKernels } from './wasm-kernels';
 
 export const BACKENDS = ['tensorflow', 'wasm', 'cpu'] as const;
@@ -56,7 +57,9 @@ function tryLoadNative(): string | undefined {
     // Resolved at run time: tfjs-node is an optional, native dependency outside the bundle.
     // eslint-disable-next-line @typescript-eslint/no-require-imports
     require('@tensorflow/tfjs-node');
-    return tf.findBackendFactory('tensorflow') ? undefined : 'tfjs-node loaded but registered no backend';
+    if (!tf.findBackendFactory('tensorflow')) return 'tfjs-node loaded but registered no backend';
+    registerNativeTrainingKernels();
+    return undefined;
   } catch (e) {
     return e instanceof Error ? e.message.split('\n')[0] : String(e);
   } finally {
