@@ -38,14 +38,6 @@ export function workerCount(backend: BackendName): number {
   return backend === 'tensorflow' ? 1 : Math.max(1, Math.min(2, availableParallelism()));
 }
 
-/**
- * Worker processes for the unlearning methods of a comparison: as for training, except that
- * on tensorflow two processes measured faster than one for these small-batch runs (docs/training.md).
- */
-export function methodWorkerCount(backend: BackendName): number {
-  return workerCount(backend);
-}
-
 export interface PoolOptions {
   workers: number;
   backend: BackendName;

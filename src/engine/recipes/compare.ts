@@ -166,7 +166,7 @@ export function meanOracleTargets(oracleLogits: Float32Array, k: number, P: numb
 export async function compareUnlearners(
   req: CompareRequest,
   store: Store,
-  opts: { signal?: AbortSignal; onProgress?: (p: CompareProgress) => void; /** Worker processes for the unlearning methods (default: methodWorkerCount). */ workers?: number } = {},
+  opts: { signal?: AbortSignal; onProgress?: (p: CompareProgress) => void; /** Worker processes for the unlearning methods (default: workerCount). */ workers?: number } = {},
 ): Promise<CompareResult> {
   const plugins = req.plugins ?? [];
   const methods = req.methods ?? (plugins.length ? [] : DEFAULT_COMPARE_METHODS);

@@ -11,7 +11,7 @@ import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import { marginsFromLogits } from '../eval/margin';
 import type { ModelSpec } from '../models';
-import { methodWorkerCount, runJobsInWorkers } from '../parallel/pool';
+import { runJobsInWorkers, workerCount } from '../parallel/pool';
 import type { EnsembleResult } from '../recipes/ensemble';
 import type { Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
@@ -101,7 +101,7 @@ export async function unlearnOriginals(
   let modelsDone = N - pending.reduce((a, i) => a + groups[i].seeds.length, 0);
   const report = opts.onProgress ? (p: TrainProgress) => opts.onProgress?.({ ...p, modelsDone, modelsTotal: N }) : undefined;
   // Plug-ins run in this process: their module is loaded here, and a plug-in may keep state across its groups.
-  const workers = req.plugin ? 1 : Math.min(opts.workers ?? methodWorkerCount(backend), pending.length);
+  const workers = req.plugin ? 1 : Math.min(opts.workers ?? workerCount(backend), pending.length);
   if (workers > 1) {
     await runJobsInWorkers(
       pending.map((i) => () => ({ kind: 'unlearn', job: job(i) })),
