@@ -58,8 +58,11 @@ export async function trainGroupsInWorkers(tasks: TrainModelsRequest[], opts: Po
   });
 }
 
-/** Runs independent jobs, each writing its own artifact to the store, in `opts.workers` processes. */
-export async function runJobsInWorkers(tasks: WorkerJob[], opts: PoolOptions): Promise<WorkerResult[]> {
+/**
+ * Runs independent jobs, each writing its own artifact to the store, in `opts.workers` processes.
+ * A job given as a function is made when it is dispatched, so its data exists only while it runs.
+ */
+export async function runJobsInWorkers(tasks: ReadonlyArray<WorkerJob | (() => WorkerJob)>, opts: PoolOptions): Promise<WorkerResult[]> {
   const entry = workerEntry();
   if (!entry) throw new UnlearnError('backend', 'the training worker script is missing; run `npm run build`');
   const results: WorkerResult[] = new Array<WorkerResult>(tasks.length);
@@ -81,7 +84,8 @@ export async function runJobsInWorkers(tasks: WorkerJob[], opts: PoolOptions): P
           return;
         }
         busy = next++;
-        child.send({ type: 'run', task: busy, job: tasks[busy], storeRoot: opts.storeRoot, backend: opts.backend } satisfies ToWorker);
+        const t = tasks[busy];
+        child.send({ type: 'run', task: busy, job: typeof t === 'function' ? t() : t, storeRoot: opts.storeRoot, backend: opts.backend } satisfies ToWorker);
       };
       child.on('message', (m: FromWorker) => {
         if (m.type === 'progress') opts.onProgress?.(m.task, m.progress);

@@ -166,7 +166,7 @@ export function meanOracleTargets(oracleLogits: Float32Array, k: number, P: numb
 export async function compareUnlearners(
   req: CompareRequest,
   store: Store,
-  opts: { signal?: AbortSignal; onProgress?: (p: CompareProgress) => void } = {},
+  opts: { signal?: AbortSignal; onProgress?: (p: CompareProgress) => void; /** Worker processes for the unlearning methods (default: workerCount). */ workers?: number } = {},
 ): Promise<CompareResult> {
   const plugins = req.plugins ?? [];
   const methods = req.methods ?? (plugins.length ? [] : DEFAULT_COMPARE_METHODS);
@@ -379,7 +379,7 @@ export async function compareUnlearners(
     const run = await unlearnOriginals(
       { dataset: ds, model: req.model, config: req.config, originals, method, settings, forget, targets, budgets: req.budgets?.[method] },
       store,
-      { signal: opts.signal, onProgress: progress(`${label}`) },
+      { signal: opts.signal, onProgress: progress(`${label}`), workers: opts.workers },
     );
     addBudgetRows(method, label, run, {
       presupposedRetrainings: presupposed,
@@ -391,7 +391,7 @@ export async function compareUnlearners(
 
   for (const plugin of plugins) {
     t0 = performance.now();
-    const run = await unlearnOriginals({ dataset: ds, model: req.model, config: req.config, originals, method: plugin.id, plugin, settings, forget }, store, { signal: opts.signal, onProgress: progress(plugin.id) });
+    const run = await unlearnOriginals({ dataset: ds, model: req.model, config: req.config, originals, method: plugin.id, plugin, settings, forget }, store, { signal: opts.signal, onProgress: progress(plugin.id), workers: opts.workers });
     addBudgetRows(plugin.id, plugin.label, run, { plugin: { file: plugin.file, sha256: plugin.sha256 } });
     seconds[plugin.id] = (performance.now() - t0) / 1000;
   }

@@ -2,24 +2,26 @@
  * Applies one unlearner to every stored original of an ensemble, group by group (the groups
  * the originals were trained in, loaded from their params/*.npy), each model with its own
  * seed, and records at every budget the unlearned models' margins on all training and
- * validation points, their accuracy per split and which of them diverged.
+ * validation points, their accuracy per split and which of them diverged. Each group is a
+ * unit in the store (group.ts), run in worker processes where the backend gains from them,
+ * so a cancelled or killed run resumes from the groups done.
  */
-import * as tf from '@tensorflow/tfjs-core';
+import { initBackend } from '../backend/select';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
-import { nonFiniteRows } from '../eval/klom';
 import { marginsFromLogits } from '../eval/margin';
-import { buildModel, type ModelDef, type ModelSpec, type ModelState, type Params } from '../models';
-import { ENSEMBLES_KIND, type EnsembleResult } from '../recipes/ensemble';
-import { MODELS_KIND } from '../recipes/train-models';
+import type { ModelSpec } from '../models';
+import { runJobsInWorkers, workerCount } from '../parallel/pool';
+import type { EnsembleResult } from '../recipes/ensemble';
 import type { Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
-import { predictLogits, toDevice } from '../train/predict';
 import type { TrainProgress } from '../train/trainer';
+import { readUnlearnedGroup, splitAccuracy, UNLEARNED_GROUPS_KIND, unlearnGroup, unlearnGroupKey, type AccuracyBySplit, type UnlearnGroupJob } from './group';
 import type { LoadedPlugin } from './plugin-loader';
-import { runPluginUnlearner } from './plugin-run';
-import { runUnlearner, type LossTraceEntry, type UnlearnCheckpoint, type UnlearnCost } from './run';
+import type { LossTraceEntry, UnlearnCost } from './run';
 import type { MethodId, MethodSettings } from './settings';
+
+export { loadGroupWeights, splitAccuracy, type AccuracyBySplit } from './group';
 
 /** A built-in method, or a loaded plug-in (its id as the method). */
 export type UnlearnOriginalsRequest = UnlearnOriginalsCommon & ({ method: MethodId; plugin?: undefined } | { method: string; plugin: LoadedPlugin });
@@ -35,12 +37,6 @@ interface UnlearnOriginalsCommon {
   /** OM / DMM targets on the training points for the originals at these rows of the ensemble. */
   targets?: (rows: number[]) => { data: Float32Array; perModel: boolean };
   budgets?: number[];
-}
-
-export interface AccuracyBySplit {
-  forget: number;
-  retain: number;
-  validation: number;
 }
 
 export interface BudgetOutcome {
@@ -64,38 +60,6 @@ export interface UnlearnOriginalsResult {
 
 export type UnlearnOriginalsProgress = TrainProgress & { modelsDone: number; modelsTotal: number };
 
-export function loadGroupWeights(store: Store, modelsKey: string, model: ModelDef): { params: Params; state: ModelState } {
-  const manifest = store.readManifest(MODELS_KIND, modelsKey);
-  if (!manifest) throw new UnlearnError('not-found', `stored models ${modelsKey} are missing`);
-  const arrays = Object.keys((manifest.arrays ?? {}) as Record<string, unknown>);
-  if (!arrays.some((a) => a.startsWith('params/'))) throw new UnlearnError('not-found', `stored models ${modelsKey} have no weights (trained with saveWeights false)`);
-  const load = (name: string) => {
-    const a = store.readArray(MODELS_KIND, modelsKey, name);
-    return tf.tensor(a.data as Float32Array, a.shape, 'float32');
-  };
-  const params: Params = Object.fromEntries(model.paramNames.map((n) => [n, load(`params/${n}.npy`)]));
-  const state: ModelState = Object.fromEntries(arrays.filter((a) => a.startsWith('state/')).map((a) => [a.slice(6, -4), load(a)]));
-  return { params, state };
-}
-
-export function splitAccuracy(logits: Float32Array, P: number, C: number, labels: Int32Array, nTrain: number, forget: Int32Array): AccuracyBySplit {
-  const inF = new Uint8Array(nTrain);
-  for (const i of forget) inF[i] = 1;
-  let f = 0;
-  let r = 0;
-  let v = 0;
-  for (let i = 0; i < P; i++) {
-    const y = labels[i];
-    let best = 0;
-    for (let c = 1; c < C; c++) if (logits[i * C + c] > logits[i * C + best]) best = c;
-    const ok = Number.isFinite(logits[i * C + y]) && best === y ? 1 : 0;
-    if (i >= nTrain) v += ok;
-    else if (inF[i]) f += ok;
-    else r += ok;
-  }
-  return { forget: f / forget.length, retain: r / (nTrain - forget.length), validation: v / (P - nTrain) };
-}
-
 function meanAcc(xs: AccuracyBySplit[]): AccuracyBySplit {
   const m = (k: keyof AccuracyBySplit) => xs.reduce((a, x) => a + x[k], 0) / xs.length;
   return { forget: m('forget'), retain: m('retain'), validation: m('validation') };
@@ -104,85 +68,67 @@ function meanAcc(xs: AccuracyBySplit[]): AccuracyBySplit {
 export async function unlearnOriginals(
   req: UnlearnOriginalsRequest,
   store: Store,
-  opts: { signal?: AbortSignal; onProgress?: (p: UnlearnOriginalsProgress) => void } = {},
+  opts: { signal?: AbortSignal; onProgress?: (p: UnlearnOriginalsProgress) => void; workers?: number } = {},
 ): Promise<UnlearnOriginalsResult> {
   const ds = req.dataset;
-  const nT = ds.train.n;
-  const nV = ds.validation.n;
-  const P = nT + nV;
-  const model = buildModel(req.model, ds.inputShape, ds.classNames.length);
-  const C = model.numClasses;
+  const P = ds.train.n + ds.validation.n;
   const N = req.originals.manifest.seeds.length;
-  const labels = new Int32Array(P);
-  labels.set(ds.train.y, 0);
-  labels.set(ds.validation.y, nT);
-  const inF = new Uint8Array(nT);
-  for (const i of req.forget) inF[i] = 1;
-  const retain = Int32Array.from({ length: nT }, (_, i) => i).filter((i) => !inF[i]);
-  const needsTeacher = req.method === 'scrub';
-  const origLogits = needsTeacher ? (store.readArray(ENSEMBLES_KIND, req.originals.key, 'logits.npy').data as Float32Array) : undefined;
-
+  const backend = (await initBackend()).name;
   const started = performance.now();
-  const train = toDevice(ds.train.x, ds.train.y, nT, ds.inputShape);
-  const all = tf.tidy(() => tf.concat([train.x, tf.tensor(ds.validation.x, [nV, ...ds.inputShape], 'float32')]));
-  const outcomes = new Map<number, { steps: number; cost: UnlearnCost; margins: Float32Array; diverged: Array<number | null>; acc: AccuracyBySplit[]; trace: LossTraceEntry[][] }>();
-  let row = 0;
-  try {
-    for (const g of req.originals.manifest.groups) {
-      const K = g.seeds.length;
-      const rows = Array.from({ length: K }, (_, k) => row + k);
-      const initial = loadGroupWeights(store, g.modelsKey, model);
-      let teacherLogits: Float32Array | undefined;
-      if (origLogits) {
-        teacherLogits = new Float32Array(K * nT * C);
-        for (let k = 0; k < K; k++) teacherLogits.set(origLogits.subarray((row + k) * P * C, ((row + k) * P + nT) * C), k * nT * C);
-      }
-      const groupRow = row;
-      try {
-        const common = {
-          model,
-          train,
-          initial,
-          seeds: g.seeds,
-          forget: req.forget,
-          retain,
-          retrainEpochs: req.config.epochs,
-          budgets: req.budgets,
-          signal: opts.signal,
-          onProgress: opts.onProgress ? (p: TrainProgress) => opts.onProgress?.({ ...p, modelsDone: groupRow, modelsTotal: N }) : undefined,
-          onCheckpoint: async (c: UnlearnCheckpoint) => {
-            const logits = await predictLogits(model, c.params, c.state, all);
-            let o = outcomes.get(c.epochs);
-            if (!o) {
-              o = { steps: c.steps, cost: c.cost, margins: new Float32Array(N * P), diverged: Array.from({ length: N }, () => null), acc: [], trace: [] };
-              outcomes.set(c.epochs, o);
-            }
-            for (let k = 0; k < K; k++) {
-              const lk = logits.subarray(k * P * C, (k + 1) * P * C);
-              o.margins.set(marginsFromLogits(lk, P, C, labels), (groupRow + k) * P);
-              o.acc.push(splitAccuracy(lk, P, C, labels, nT, req.forget));
-              o.diverged[groupRow + k] = c.divergedAtEpoch[k];
-            }
-            const bad = nonFiniteRows(o.margins.subarray(groupRow * P, (groupRow + K) * P), P);
-            bad.forEach((b, k) => {
-              if (b && o.diverged[groupRow + k] === null) o.diverged[groupRow + k] = c.epochs - 1;
-            });
-            o.trace.push(c.lossTrace);
-          },
-        };
-        const r = req.plugin
-          ? await runPluginUnlearner(req.plugin, { ...common, labels: ds.train.y })
-          : await runUnlearner({ ...common, method: req.method, settings: req.settings, targets: req.targets?.(rows), teacherLogits, retrainConfig: req.config });
-        for (const t of [...Object.values(r.params), ...Object.values(r.state)]) t.dispose();
-      } finally {
-        for (const t of [...Object.values(initial.params), ...Object.values(initial.state)]) t.dispose();
-      }
-      row += K;
-    }
-  } finally {
-    for (const t of [train.x, train.y, all]) t.dispose();
+  const groups = req.originals.manifest.groups;
+  const firstRow: number[] = [];
+  let rows = 0;
+  for (const g of groups) {
+    firstRow.push(rows);
+    rows += g.seeds.length;
   }
-  if (row !== N) throw new UnlearnError('io', `originals ensemble lists ${row} models in its groups, expected ${N}`);
+  if (rows !== N) throw new UnlearnError('io', `originals ensemble lists ${rows} models in its groups, expected ${N}`);
+  // Jobs are made when dispatched, so only the groups in flight hold their targets.
+  const job = (i: number): UnlearnGroupJob => ({
+    dataset: ds,
+    model: req.model,
+    config: req.config,
+    method: req.method,
+    settings: req.settings,
+    forget: req.forget,
+    group: { seeds: groups[i].seeds, modelsKey: groups[i].modelsKey },
+    budgets: req.budgets,
+    targets: req.targets?.(Array.from({ length: groups[i].seeds.length }, (_, k) => firstRow[i] + k)),
+    plugin: req.plugin && { file: req.plugin.file, sha256: req.plugin.sha256, budgets: req.plugin.budgets },
+  });
+  const keys = groups.map((_, i) => unlearnGroupKey(job(i), backend));
+  const pending = keys.map((_, i) => i).filter((i) => !store.has(UNLEARNED_GROUPS_KIND, keys[i]));
+  let modelsDone = N - pending.reduce((a, i) => a + groups[i].seeds.length, 0);
+  const report = opts.onProgress ? (p: TrainProgress) => opts.onProgress?.({ ...p, modelsDone, modelsTotal: N }) : undefined;
+  // Plug-ins run in this process: their module is loaded here, and a plug-in may keep state across its groups.
+  const workers = req.plugin ? 1 : Math.min(opts.workers ?? workerCount(backend), pending.length);
+  if (workers > 1) {
+    await runJobsInWorkers(
+      pending.map((i) => () => ({ kind: 'unlearn', job: job(i) })),
+      { workers, backend, storeRoot: store.root, signal: opts.signal, onProgress: report && ((_t, p) => report(p)), onTaskDone: (t) => (modelsDone += groups[pending[t]].seeds.length) },
+    );
+  } else {
+    for (const i of pending) {
+      await unlearnGroup(job(i), store, backend, { plugin: req.plugin, signal: opts.signal, onProgress: report });
+      modelsDone += groups[i].seeds.length;
+    }
+  }
+
+  // Assemble the N models' rows group by group (summation order as before: models in order).
+  const outcomes = new Map<number, { steps: number; cost: UnlearnCost; margins: Float32Array; diverged: Array<number | null>; acc: AccuracyBySplit[]; trace: LossTraceEntry[][] }>();
+  keys.forEach((key, i) => {
+    for (const b of readUnlearnedGroup(store, key)) {
+      let o = outcomes.get(b.epochs);
+      if (!o) {
+        o = { steps: b.steps, cost: b.cost, margins: new Float32Array(N * P), diverged: Array.from({ length: N }, () => null), acc: [], trace: [] };
+        outcomes.set(b.epochs, o);
+      }
+      o.margins.set(b.margins, firstRow[i] * P);
+      b.divergedAtEpoch.forEach((d, k) => (o.diverged[firstRow[i] + k] = d));
+      o.acc.push(...b.accuracy);
+      o.trace.push(b.lossTrace);
+    }
+  });
   const budgets: BudgetOutcome[] = [...outcomes.entries()]
     .sort((a, b) => a[0] - b[0])
     .map(([epochs, o]) => ({
