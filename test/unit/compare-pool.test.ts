@@ -6,8 +6,10 @@ import { join } from 'node:path';
 import { initBackend } from '../../src/engine/backend/select';
 import { COMPARISONS_KIND, compareUnlearners, type CompareRequest, type CompareResult } from '../../src/engine/recipes/compare';
 import { Store } from '../../src/engine/store/store';
-import { UNLEARNED_GROUPS_KIND } from '../../src/engine/unlearn/group';
-import { tinyCompareRequest } from '../helpers/synthetic';
+import { parseTrainConfig } from '../../src/engine/train/config';
+import { UNLEARNED_GROUPS_KIND, unlearnGroupKey, type UnlearnGroupJob } from '../../src/engine/unlearn/group';
+import { resolveMethodSettings } from '../../src/engine/unlearn/settings';
+import { syntheticDataset, tinyCompareRequest } from '../helpers/synthetic';
 
 // n = 3 originals in groups of 2: two groups per method, so two workers run side by side.
 function request(): CompareRequest {
@@ -94,4 +96,20 @@ test('a comparison cancelled during a method leaves whole groups only, and the r
   for (const [k, m] of before) assert.equal(readFileSync(join(store.dir(UNLEARNED_GROUPS_KIND, k), 'manifest.json'), 'utf8'), m, `${k} reused, not rerun`);
   assert.equal(groupsIn(store).length, 10);
   for (const [f, b] of bytes) assert.deepEqual(readFileSync(join(resumed.dir, f)), b, f);
+});
+
+test("a method's stored groups are keyed by its own settings only: another method's change reruns nothing", () => {
+  const job = (overrides: Parameters<typeof resolveMethodSettings>[1], method = 'gd'): UnlearnGroupJob => ({
+    dataset: syntheticDataset('synthetic-key', 12, 4),
+    model: { kind: 'mlp', hidden: [4] },
+    config: parseTrainConfig({ lr: 0.05, batchSize: 4, epochs: 2 }),
+    method,
+    settings: resolveMethodSettings('workbench', overrides),
+    forget: Int32Array.from([1, 3]),
+    group: { seeds: [0, 1], modelsKey: 'models-key' },
+  });
+  const base = unlearnGroupKey(job({}), 'wasm');
+  assert.equal(unlearnGroupKey(job({ om: { lr: 0.5 }, dmm: { budgets: [7] } }), 'wasm'), base, 'OM and DMM settings do not touch GD groups');
+  assert.notEqual(unlearnGroupKey(job({ gd: { lr: 0.5 } }), 'wasm'), base, "GD's own learning rate does");
+  assert.notEqual(unlearnGroupKey(job({ om: { lr: 0.5 } }, 'om-pm'), 'wasm'), unlearnGroupKey(job({}, 'om-pm'), 'wasm'), 'per-model OM runs on the OM settings');
 });

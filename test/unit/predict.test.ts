@@ -1,5 +1,5 @@
-// predictLogits repeats each chunk over the model axis by concatenation on wasm (its Tile kernel
-// is slow); the logits must be the bytes the tiled input gives.
+// predictLogits runs the input in chunks, each repeated over the model axis (on wasm by our
+// block-copy Tile kernel); the logits must be the bytes the whole tiled input gives, chunk by chunk.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';

@@ -246,6 +246,29 @@ test('gather (our row-copy GatherV2): 2-D indices into images, int32 labels, mid
   assert.throws(() => tf.tidy(() => tf.gather(tf.zeros([3, 2]), tf.tensor1d([0, 3], 'int32'))), /index value 3 is not in \[0, 2\]/);
 });
 
+test('tile (our block-copy Tile): every axis repeated, repeats of 1, rank 1 to 4, int32, empty, gradient', () => {
+  const cases: Array<[number[], number[]]> = [
+    [[3, 4], [2, 3]],
+    [[1, 5, 4], [4, 1, 1]],
+    [[2, 1, 3, 2], [1, 3, 2, 2]],
+    [[5], [3]],
+    [[2, 3], [1, 1]],
+    [[0, 3], [2, 1]],
+  ];
+  cases.forEach(([shape, reps], i) => {
+    const x = randn(801 + i, shape);
+    const [want] = runOn('cpu', [x], (t) => [tf.tile(t, reps)]);
+    const [got] = runOn('wasm', [x], (t) => [tf.tile(t, reps)]);
+    assert.deepEqual(Array.from(got), Array.from(want), `tile ${JSON.stringify(shape)} by ${JSON.stringify(reps)}`);
+  });
+  for (const b of ['wasm', 'cpu']) {
+    tf.setBackend(b);
+    const got = tf.tidy(() => Array.from(tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [2, 2]).dataSync()));
+    assert.deepEqual(got, [1, 2, 1, 2, 3, 4, 3, 4, 1, 2, 1, 2, 3, 4, 3, 4], `int32 tile on ${b}`);
+  }
+  compareWithGrads('tile', [randn(811, [2, 3, 2])], (t) => tf.tile(t, [2, 1, 3]), 811);
+});
+
 /** conv(3x3,same)->relu->maxpool->conv(3x3,stride 2)->maxpool(3x3,same)->dense, softmax CE. */
 function cnnLoss(x: tf.Tensor, w1: tf.Tensor, w2: tf.Tensor, wd: tf.Tensor, bd: tf.Tensor, labels: tf.Tensor): tf.Scalar {
   const h1 = tf.maxPool(tf.relu(tf.conv2d(x as tf.Tensor4D, w1 as tf.Tensor4D, 1, 'same')), 2, 2, 'valid');

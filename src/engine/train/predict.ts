@@ -15,7 +15,7 @@ export async function predictLogits(model: ModelDef, params: Params, state: Mode
     const b = Math.min(chunk, n - start);
     const logits = tf.tidy(() => {
       const xb = tf.slice(x, start, b);
-      const tiled = repeatOverModels(xb, K);
+      const tiled = tf.tile(tf.expandDims(xb, 0), [K, ...xb.shape.map(() => 1)]);
       return model.apply(params, state, tiled, false).logits;
     });
     const v = (await logits.data()) as Float32Array;
@@ -23,17 +23,6 @@ export async function predictLogits(model: ModelDef, params: Params, state: Mode
     for (let k = 0; k < K; k++) out.set(v.subarray(k * b * C, (k + 1) * b * C), (k * n + start) * C);
   }
   return out;
-}
-
-/**
- * [b, ...] → [K, b, ...]: K copies of the chunk. wasm's `Tile` kernel computes every element's
- * source index (about 0.25 µs per float: 2–2.5 s for 10 × 1,000 × 784, ten times the model's
- * own matMuls), while its `Concat` copies whole blocks; the bytes are the same. Native
- * TensorFlow tiles fast.
- */
-function repeatOverModels(x: tf.Tensor, K: number): tf.Tensor {
-  const one = tf.expandDims(x, 0);
-  return tf.getBackend() === 'wasm' ? tf.concat(Array.from({ length: K }, () => one), 0) : tf.tile(one, [K, ...x.shape.map(() => 1)]);
 }
 
 /** Puts a dataset split on the backend once, for training and prediction. */

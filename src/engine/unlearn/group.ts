@@ -23,7 +23,7 @@ import type { TrainProgress } from '../train/trainer';
 import type { LoadedPlugin } from './plugin-loader';
 import { runPluginUnlearner } from './plugin-run';
 import { runUnlearner, type LossTraceEntry, type UnlearnCheckpoint, type UnlearnCost } from './run';
-import type { MethodId, MethodSettings } from './settings';
+import { settingsFor, type MethodId, type MethodSettings } from './settings';
 
 export const UNLEARNED_GROUPS_KIND = 'unlearned-groups';
 /** Part of every group's key: bump when a change alters what a stored group holds. */
@@ -96,7 +96,8 @@ export function unlearnGroupKey(job: UnlearnGroupJob, backend: string): string {
     models: job.group.modelsKey,
     seeds: job.group.seeds,
     method: job.method,
-    settings: job.plugin ? null : job.settings,
+    // Only this method's own settings: changing another method's must not rerun this one.
+    settings: job.plugin ? null : (settingsFor(job.settings, job.method as MethodId) ?? null),
     plugin: job.plugin ?? null,
     retrainEpochs: job.config.epochs,
     budgets: job.budgets ?? null,

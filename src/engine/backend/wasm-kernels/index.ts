@@ -14,6 +14,7 @@ import { makeIdentityConfig } from './identity';
 import { makeMaxPoolGradConfig } from './max-pool-grad';
 import { makeAdamStepConfig } from './simd-adam';
 import { makeSgdMomentumStepConfig } from './simd-sgd';
+import { makeTileConfig } from './tile';
 import { makeUnsortedSegmentSumConfig } from './unsorted-segment-sum';
 
 /** Marks our configs so a second copy of this module (another bundle) does not stack on top. */
@@ -53,6 +54,7 @@ export function registerWasmTrainingKernels(): void {
     makeConv2DBackpropFilterConfig(),
     makeGatherV2Config(requireStock(tf.GatherV2)),
     makeIdentityConfig(requireStock(tf.Identity)),
+    makeTileConfig(requireStock(tf.Tile)),
     makeUnsortedSegmentSumConfig(),
   ];
   for (const fused of [makeSgdMomentumStepConfig(), makeAdamStepConfig()]) if (fused) configs.push(fused);
