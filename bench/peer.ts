@@ -174,17 +174,21 @@ async function oursThroughput(backend: BackendName, w: Workload): Promise<void> 
     // The same K models the way the product trains them: the ensemble recipe, split into one
     // group per worker process (two on wasm, one on tensorflow). Training time is the slowest
     // group's (they run side by side); the recipe's prediction and storing are left out.
+    // With one worker (tensorflow) that is the one-process row again: not repeated.
     const workers = workerCount(backend);
-    const pooled = await trainEnsembleArtifact(
-      { dataset: ds, model: MLP, config, role: 'originals', count: w.mlpModels, groupSize: Math.ceil(w.mlpModels / workers) },
-      new Store(storeRoot),
-    );
-    const groupSeconds = pooled.manifest.groups.map((g) => new Store(storeRoot).readManifest<ModelsManifest>(MODELS_KIND, g.modelsKey)?.seconds ?? Number.NaN);
-    const trainWall = Math.max(...groupSeconds);
-    const mlpPooled = { seconds: trainWall, rate: (w.mlpModels * ds.train.n * w.throughputEpochs) / trainWall, workers: pooled.manifest.workers };
+    let mlpPooled: { seconds: number; rate: number; workers: number } | undefined;
+    if (workers > 1) {
+      const pooled = await trainEnsembleArtifact(
+        { dataset: ds, model: MLP, config, role: 'originals', count: w.mlpModels, groupSize: Math.ceil(w.mlpModels / workers) },
+        new Store(storeRoot),
+      );
+      const groupSeconds = pooled.manifest.groups.map((g) => new Store(storeRoot).readManifest<ModelsManifest>(MODELS_KIND, g.modelsKey)?.seconds ?? Number.NaN);
+      const trainWall = Math.max(...groupSeconds);
+      mlpPooled = { seconds: trainWall, rate: (w.mlpModels * ds.train.n * w.throughputEpochs) / trainWall, workers: pooled.manifest.workers };
+    }
     const e = await trainEnsembleArtifact({ dataset: ds, model: { kind: 'cnn', channels: [16, 32] }, config, role: 'originals', count: w.cnnModels }, new Store(storeRoot));
     const cnn = { seconds: e.manifest.wallSeconds, rate: (w.cnnModels * ds.train.n * w.throughputEpochs) / e.manifest.wallSeconds, workers: e.manifest.workers };
-    emit({ event: 'result', rows: { 'mlp-ours': mlp, 'mlp-ours-pool': mlpPooled, 'cnn-ours': cnn } });
+    emit({ event: 'result', rows: { 'mlp-ours': mlp, ...(mlpPooled && { 'mlp-ours-pool': mlpPooled }), 'cnn-ours': cnn } });
   } finally {
     rmSync(storeRoot, { recursive: true, force: true });
   }
@@ -232,8 +236,18 @@ function loadSavedRuns(file: string): Map<string, Run> {
     const { label, ...run } = JSON.parse(line) as Run & { label: string };
     runs.set(label, run);
   }
-  if (!runs.has('torch loop') || !runs.has('torch stacked')) throw new Error(`${file} holds no saved PyTorch workload runs (labels "torch loop" and "torch stacked")`);
   return runs;
+}
+
+/** A saved PyTorch throughput run must be of this scale: its rows' model·examples must match. */
+function checkSavedThroughput(run: Run | undefined, w: Workload): void {
+  if (!run) throw new Error('the saved runs hold no PyTorch throughput run (label "torch"): run with --only workload, or save one');
+  const rows = run.result.rows as Record<string, { modelExamples?: number }>;
+  const expected: Record<string, number> = { 'mlp-loop': w.mlpModels * w.nTrain * w.throughputEpochs, 'mlp-stacked': w.mlpModels * w.nTrain * w.throughputEpochs, 'cnn-loop': w.cnnModels * w.nTrain * w.throughputEpochs, 'cnn-stacked': w.cnnModels * w.nTrain * w.throughputEpochs };
+  for (const [name, ex] of Object.entries(expected)) {
+    const got = rows[name]?.modelExamples;
+    if (got !== ex) throw new Error(`the saved PyTorch throughput row ${name} has ${String(got)} model·examples, this run ${ex}: pass the same scale options as when it was saved`);
+  }
 }
 
 /** A saved PyTorch run must be of this very workload: every phase's model·examples must match. */
@@ -433,7 +447,12 @@ async function driver(): Promise<void> {
   if (!Number.isInteger(torchSeedSets) || torchSeedSets < 2) throw new Error(`--torch-seed-sets must be an integer ≥ 2, got ${option('torch-seed-sets')}`);
   const saved = torchFrom ? loadSavedRuns(torchFrom) : undefined;
   const only = option('only');
-  if (saved && only !== 'throughput') for (const [label, run] of saved) if (label.startsWith('torch ')) checkSavedWorkload(run, w);
+  if (saved && only !== 'throughput') {
+    if (!saved.has('torch loop') || !saved.has('torch stacked')) throw new Error(`${torchFrom} holds no saved PyTorch workload runs (labels "torch loop" and "torch stacked"): run with --only throughput, or save them`);
+    for (const [label, run] of saved) if (label.startsWith('torch ')) checkSavedWorkload(run, w);
+  }
+  if (saved && only !== 'workload') checkSavedThroughput(saved.get('torch'), w);
+  if (saved && option('torch-seed-sets') !== undefined) throw new Error('--torch-seed-sets runs PyTorch; with --torch-from the seed sets are those saved');
   if (!skipTorch && !saved && !existsSync(python)) {
     console.error(`PyTorch venv not found at ${python}. Create it (offline, from the machine's pip store):\n  cd ${repoRoot} && python3 -m venv --system-site-packages .venv-bench && .venv-bench/bin/pip install 'torch==2.13.0+cpu'\nor run with --skip-torch.`);
     process.exitCode = 2;
@@ -494,14 +513,12 @@ async function driver(): Promise<void> {
       const o = ours.result.rows as T;
       const t = (torch?.result.rows ?? {}) as T;
       console.log(`\nTraining throughput alone (model·examples/s, ${w.nTrain} points, batch 128, ${w.throughputEpochs} epoch(s))`);
-      printTable(
-        ['workload', 'ours', 'torch loop', 'torch stacked', 'ours/loop', 'ours/stacked'],
-        [
-          [`MLP 784-256-10, K = ${w.mlpModels}, one process`, rate(o['mlp-ours'].rate, 1), rate(t['mlp-loop']?.rate, 1), rate(t['mlp-stacked']?.rate, 1), ratio(o['mlp-ours'].rate, t['mlp-loop']?.rate), ratio(o['mlp-ours'].rate, t['mlp-stacked']?.rate)],
-          [`MLP 784-256-10, K = ${w.mlpModels} in ${o['mlp-ours-pool']?.workers ?? 1} worker(s)`, rate(o['mlp-ours-pool']?.rate, 1), rate(t['mlp-loop']?.rate, 1), rate(t['mlp-stacked']?.rate, 1), ratio(o['mlp-ours-pool']?.rate, t['mlp-loop']?.rate), ratio(o['mlp-ours-pool']?.rate, t['mlp-stacked']?.rate)],
-          [`small CNN, N = ${w.cnnModels} (ours: ${o['cnn-ours'].workers ?? 1} worker(s))`, rate(o['cnn-ours'].rate, 1), rate(t['cnn-loop']?.rate, 1), rate(t['cnn-stacked']?.rate, 1), ratio(o['cnn-ours'].rate, t['cnn-loop']?.rate), ratio(o['cnn-ours'].rate, t['cnn-stacked']?.rate)],
-        ],
-      );
+      const row = (label: string, ours: string, torchName: string) => [label, rate(o[ours].rate, 1), rate(t[`${torchName}-loop`]?.rate, 1), rate(t[`${torchName}-stacked`]?.rate, 1), ratio(o[ours].rate, t[`${torchName}-loop`]?.rate), ratio(o[ours].rate, t[`${torchName}-stacked`]?.rate)];
+      printTable(['workload', 'ours', 'torch loop', 'torch stacked', 'ours/loop', 'ours/stacked'], [
+        row(`MLP 784-256-10, K = ${w.mlpModels}, one process`, 'mlp-ours', 'mlp'),
+        ...(o['mlp-ours-pool'] ? [row(`MLP 784-256-10, K = ${w.mlpModels} in ${o['mlp-ours-pool'].workers ?? 1} worker(s)`, 'mlp-ours-pool', 'mlp')] : []),
+        row(`small CNN, N = ${w.cnnModels} (ours: ${o['cnn-ours'].workers ?? 1} worker(s))`, 'cnn-ours', 'cnn'),
+      ]);
       console.log('(ratios here are throughput ratios: > 1 means ours is faster; in the phase table they are time ratios: < 1 means ours is faster)');
     }
   } finally {

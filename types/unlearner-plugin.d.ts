@@ -5,7 +5,9 @@
  * an `UnlearnerPlugin`. The engine loads it by path, calls `unlearn(ctx)` once per group of K
  * original models (stacked on a leading model axis, like every built-in method), and scores the
  * result exactly like the built-ins: KLoM against the oracles at every budget, cost per SPEC §3,
- * a loss trace, divergence.
+ * a loss trace, divergence. Each group's result is stored on its own (keyed by the module's
+ * SHA-256 and the group), and a resumed comparison calls `unlearn` only for the groups not yet
+ * stored: a call must depend on its `ctx` alone, not on state kept from an earlier call.
  *
  * Use `ctx.tf`, never an `import` of TensorFlow.js: the engine bundles its own copy, and tensors
  * made by another copy live on another engine and cannot meet the model's weights. In

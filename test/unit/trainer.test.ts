@@ -68,6 +68,16 @@ test('tensor count does not grow across epochs', async () => {
   assert.equal(tf.memory().numTensors, before);
 });
 
+test('SGD with momentum and no weight decay trains past its first step (the gradient becomes the momentum buffer)', async () => {
+  await initBackend();
+  const before = tf.memory().numTensors;
+  const { r } = await trainAndPredict([5], parseTrainConfig({ lr: 0.05, momentum: 0.9, weightDecay: 0, batchSize: 16, epochs: 2 }));
+  assert.equal(r.steps, 2 * Math.ceil(n / 16));
+  assert.ok(r.lossHistory[0].every(Number.isFinite));
+  assert.ok(r.lossHistory[0][1] < r.lossHistory[0][0], 'the loss falls');
+  assert.equal(tf.memory().numTensors, before, 'no tensor left behind');
+});
+
 test('a huge learning rate is reported as divergence, not a crash', async () => {
   await initBackend();
   const { r } = await trainAndPredict([4], parseTrainConfig({ lr: 1e30, momentum: 0, weightDecay: 0, batchSize: 16, epochs: 3 }));

@@ -13,7 +13,7 @@
  * all n × P × C floats; consumers read the rows they need with readBetaRows.
  */
 import { initBackend } from '../backend/select';
-import { runJobsInWorkers, workerCount } from '../parallel/pool';
+import { combinedProgress, runJobsInWorkers, workerCount } from '../parallel/pool';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import { accuracyFromLogits, marginsFromLogits } from '../eval/margin';
@@ -127,8 +127,8 @@ function subsetGroupKey(req: DatamodelRequest, seeds: number[], alpha: number, b
 
 /** Trains one group of subset models into the store (in this process or a worker); returns its key. */
 export async function trainSubsetGroup(req: DatamodelRequest, seeds: number[], alpha: number, store: Store, opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void }): Promise<string> {
-  const backend = (await initBackend()).name;
-  const key = subsetGroupKey(req, seeds, alpha, backend);
+  const backend = await initBackend();
+  const key = subsetGroupKey(req, seeds, alpha, backend.key);
   if (store.has(SUBSET_MODELS_KIND, key)) return key;
   const ds = req.dataset;
   const nT = ds.train.n;
@@ -159,7 +159,7 @@ export async function trainSubsetGroup(req: DatamodelRequest, seeds: number[], a
     store.write(
       SUBSET_MODELS_KIND,
       key,
-      { seeds, alpha, trainAccuracy, valAccuracy, seconds: r.seconds, examplesPerModel: r.examplesPerModel, divergedAtEpoch: r.divergedAtEpoch, datasetId: ds.id, model: req.model, config: req.config, backend },
+      { seeds, alpha, trainAccuracy, valAccuracy, seconds: r.seconds, examplesPerModel: r.examplesPerModel, divergedAtEpoch: r.divergedAtEpoch, datasetId: ds.id, model: req.model, config: req.config, backend: backend.name },
       { 'masks.npy': { dtype: 'uint8', shape: [K, nT], data: masks }, 'logits.npy': { dtype: 'float32', shape: [K, nP, C], data: logits } },
     );
     return key;
@@ -201,11 +201,11 @@ export async function buildDatamodels(
   opts: { signal?: AbortSignal; onProgress?: (p: DatamodelProgress) => void; workers?: number } = {},
 ): Promise<DatamodelResult> {
   const s = datamodelSettings(req);
-  const backend = (await initBackend()).name;
+  const backend = await initBackend();
   const seeds = Array.from({ length: req.m }, (_, i) => s.seedBase + i);
   const groups: number[][] = [];
   for (let i = 0; i < seeds.length; i += s.groupSize) groups.push(seeds.slice(i, i + s.groupSize));
-  const groupKeys = groups.map((g) => subsetGroupKey(req, g, s.alpha, backend));
+  const groupKeys = groups.map((g) => subsetGroupKey(req, g, s.alpha, backend.key));
   const auto = s.estimator !== 'diff-means' && s.lambda === 'auto';
   const key = contentKey({ kind: DATAMODELS_KIND, groups: groupKeys, heldOut: s.heldOut, estimator: s.estimator, lambda: s.lambda, grid: auto ? s.lambdaGrid : null, ...(auto && s.estimator === 'lasso' && { searchPoints: s.lambdaSearchPoints }) });
   const existing = store.readManifest<DatamodelManifest>(DATAMODELS_KIND, key);
@@ -213,29 +213,28 @@ export async function buildDatamodels(
 
   const pending = groups.map((_, i) => i).filter((i) => !store.has(SUBSET_MODELS_KIND, groupKeys[i]));
   let modelsDone = req.m - pending.reduce((a, i) => a + groups[i].length, 0);
-  const workers = Math.min(opts.workers ?? workerCount(backend), pending.length);
+  const workers = Math.min(opts.workers ?? workerCount(backend.name), pending.length);
+  const progress = combinedProgress(pending.length, (p) => opts.onProgress?.({ ...p, phase: 'subset-models', modelsDone, modelsTotal: req.m }));
   if (workers > 1) {
-    // Groups run side by side; progress is that of the group reporting, over the models done.
     await runJobsInWorkers(
       pending.map((i) => ({ kind: 'subset-models', req, seeds: groups[i], alpha: s.alpha })),
       {
         workers,
-        backend,
+        backend: backend.name,
         storeRoot: store.root,
         signal: opts.signal,
-        onProgress: opts.onProgress ? (_t, p) => opts.onProgress?.({ ...p, phase: 'subset-models', modelsDone, modelsTotal: req.m }) : undefined,
+        onProgress: (t, p) => progress.report(t, p),
         onTaskDone: (t) => {
           modelsDone += groups[pending[t]].length;
+          progress.done(t);
         },
       },
     );
   } else {
-    for (const i of pending) {
-      await trainSubsetGroup(req, groups[i], s.alpha, store, {
-        signal: opts.signal,
-        onProgress: opts.onProgress ? (p) => opts.onProgress?.({ ...p, phase: 'subset-models', modelsDone, modelsTotal: req.m }) : undefined,
-      });
+    for (const [t, i] of pending.entries()) {
+      await trainSubsetGroup(req, groups[i], s.alpha, store, { signal: opts.signal, onProgress: (p) => progress.report(t, p) });
       modelsDone += groups[i].length;
+      progress.done(t);
     }
   }
   const started = performance.now();
@@ -365,7 +364,7 @@ export async function buildDatamodels(
   const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / Math.max(1, xs.length);
   const manifest: Omit<DatamodelManifest, 'kind' | 'key' | 'createdAt'> = {
     engineVersion: ENGINE_VERSION,
-    backend,
+    backend: backend.name,
     dataset: { id: ds.id, name: ds.name, nTrain: nT, nVal: nV },
     model: req.model,
     config: req.config,

@@ -5,8 +5,8 @@
  * `Step` is the ReLU gradient's mask (tfjs: dReLU = dy · step(x)). tfjs-node builds it from seven
  * TensorFlow ops, two of which fill whole tensors with constants (ones and alpha); at an
  * ensemble's [32,128,256] activations that cost about 10 ms of an 80 ms step
- * (docs/training.md). For alpha = 0 the same values come from three: x > 0 cast to float, with
- * NaN passed through.
+ * (docs/training.md). For alpha = 0 the same values come from four, none of them a fill: x > 0
+ * cast to float, with NaN passed through.
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc } from '@tensorflow/tfjs-core';

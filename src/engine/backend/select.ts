@@ -26,6 +26,11 @@ export interface BackendInfo {
   tfjsVersion: string;
   /** Why this backend was chosen, for logs and manifests. */
   reason: string;
+  /**
+   * The backend as it enters store keys: results differ between backends in the last float32
+   * bits, and so do tfjs-node's with and without oneDNN kernels ("tensorflow+onednn").
+   */
+  key: string;
 }
 
 let current: BackendInfo | undefined;
@@ -45,6 +50,11 @@ export function parseBackendRequest(value: string | undefined): BackendRequest {
  * uses leaves them off. A value the user set is kept (`TF_ENABLE_ONEDNN_OPTS=0` turns them off).
  */
 const NATIVE_ENV_DEFAULTS: Record<string, string> = { TF_ENABLE_ONEDNN_OPTS: '1' };
+
+/** Whether TensorFlow runs oneDNN kernels, read the way TensorFlow reads its variable. */
+function oneDnnOn(): boolean {
+  return /^(1|true)$/i.test(process.env.TF_ENABLE_ONEDNN_OPTS ?? '');
+}
 
 /** Loads tfjs-node if it is installed and its native binding works; never throws. */
 function tryLoadNative(): string | undefined {
@@ -96,7 +106,7 @@ export function initBackend(request: BackendRequest = parseBackendRequest(proces
 }
 
 async function choose(request: BackendRequest): Promise<BackendInfo> {
-  const make = (name: BackendName, reason: string): BackendInfo => ({ name, tfjsVersion: name === 'cpu' ? `${tf.version_core} (cpu ${version_cpu})` : tf.version_core, reason });
+  const make = (name: BackendName, reason: string): BackendInfo => ({ name, tfjsVersion: name === 'cpu' ? `${tf.version_core} (cpu ${version_cpu})` : tf.version_core, reason, key: name === 'tensorflow' && oneDnnOn() ? 'tensorflow+onednn' : name });
   if (request === 'tensorflow') {
     const err = tryLoadNative();
     if (err !== undefined || !(await activate('tensorflow'))) {

@@ -38,6 +38,39 @@ export function workerCount(backend: BackendName): number {
   return backend === 'tensorflow' ? 1 : Math.max(1, Math.min(2, availableParallelism()));
 }
 
+/**
+ * Progress of `tasks` groups trained side by side (or one after another), reported as one: the
+ * steps of every group (finished ones whole, running ones so far), examples/s summed over the
+ * running ones, the ETA from the overall rate. A group's size is known once it reports; groups
+ * not yet seen count as the mean of those seen.
+ */
+export function combinedProgress(tasks: number, onProgress: (p: TrainProgress) => void): { report(task: number, p: TrainProgress): void; done(task: number): void } {
+  const latest = new Map<number, TrainProgress>();
+  const finished = new Set<number>();
+  const started = performance.now();
+  return {
+    report(task, p) {
+      latest.set(task, p);
+      const known = [...latest.values()];
+      const perTask = known.reduce((a, q) => a + q.totalSteps, 0) / known.length;
+      let step = 0;
+      let examplesPerSecond = 0;
+      for (const t of finished) step += latest.get(t)?.totalSteps ?? perTask;
+      for (const [t, q] of latest) {
+        if (finished.has(t)) continue;
+        step += q.step;
+        examplesPerSecond += q.examplesPerSecond;
+      }
+      const totalSteps = known.reduce((a, q) => a + q.totalSteps, 0) + (tasks - latest.size) * perTask;
+      const rate = step / Math.max((performance.now() - started) / 1000, 1e-9);
+      onProgress({ ...p, step, totalSteps, examplesPerSecond, etaSeconds: rate > 0 ? (totalSteps - step) / rate : NaN });
+    },
+    done(task) {
+      finished.add(task);
+    },
+  };
+}
+
 export interface PoolOptions {
   workers: number;
   backend: BackendName;

@@ -18,10 +18,10 @@ function send(m: FromWorker): void {
   process.send?.(m);
 }
 
-async function run(job: WorkerJob, store: Store, backend: string, opts: { signal: AbortSignal; onProgress: (p: TrainProgress) => void }): Promise<WorkerResult> {
+async function run(job: WorkerJob, store: Store, opts: { signal: AbortSignal; onProgress: (p: TrainProgress) => void }): Promise<WorkerResult> {
   if (job.kind === 'models') return { kind: 'models', result: await trainModels(job.req, store, opts) };
   if (job.kind === 'subset-models') return { kind: 'subset-models', key: await trainSubsetGroup(job.req, job.seeds, job.alpha, store, opts) };
-  return { kind: 'unlearn', key: await unlearnGroup(job.job, store, backend, opts) };
+  return { kind: 'unlearn', key: await unlearnGroup(job.job, store, opts) };
 }
 
 process.on('message', (m: ToWorker) => {
@@ -33,8 +33,8 @@ process.on('message', (m: ToWorker) => {
   current = ac;
   void (async () => {
     try {
-      const backend = (await initBackend(m.backend)).name;
-      const result = await run(m.job, new Store(m.storeRoot), backend, { signal: ac.signal, onProgress: (progress) => send({ type: 'progress', task: m.task, progress }) });
+      await initBackend(m.backend);
+      const result = await run(m.job, new Store(m.storeRoot), { signal: ac.signal, onProgress: (progress) => send({ type: 'progress', task: m.task, progress }) });
       send({ type: 'done', task: m.task, result });
     } catch (e) {
       send({ type: 'error', task: m.task, code: isUnlearnError(e) ? e.code : 'internal', message: e instanceof Error ? e.message : String(e) });

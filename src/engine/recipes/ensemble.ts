@@ -15,7 +15,7 @@ import { TRAINING_REVISION, type TrainProgress } from '../train/trainer';
 import { ENGINE_VERSION } from '../version';
 import { retainSet } from '../eval/summary';
 import { initBackend } from '../backend/select';
-import { trainGroupsInWorkers, workerCount } from '../parallel/pool';
+import { combinedProgress, trainGroupsInWorkers, workerCount } from '../parallel/pool';
 import { indexSetKey, MODELS_KIND, modelsKey, trainModels, type ModelsManifest, type TrainModelsRequest, type TrainModelsResult } from './train-models';
 
 export const ENSEMBLES_KIND = 'ensembles';
@@ -123,7 +123,7 @@ export async function trainEnsembleArtifact(
     config: req.config,
     seeds,
     groupSize,
-    backend: backend.name,
+    backend: backend.key,
     trainIndices: trainIndices ? indexSetKey(trainIndices) : 'all',
   });
   const existing = store.readManifest<EnsembleManifest>(ENSEMBLES_KIND, key);
@@ -139,29 +139,23 @@ export async function trainEnsembleArtifact(
     trainIndices,
     saveWeights: req.role === 'originals',
   }));
-  const pending = requests.map((r, i) => i).filter((i) => !store.has(MODELS_KIND, modelsKey(requests[i], backend.name)));
+  const pending = requests.map((r, i) => i).filter((i) => !store.has(MODELS_KIND, modelsKey(requests[i], backend.key)));
   const workers = Math.min(opts.workers ?? workerCount(backend.name), pending.length);
   const done = new Set(requests.map((_, i) => i).filter((i) => !pending.includes(i)));
   const modelsDone = () => [...done].reduce((a, i) => a + groups[i].length, 0);
-  // Steps of every group, so progress and ETA cover the whole ensemble, not one group.
-  const stepsPerGroup = Math.ceil((trainIndices?.length ?? req.dataset.train.n) / Math.min(req.config.batchSize, trainIndices?.length ?? req.dataset.train.n)) * req.config.epochs;
-  const stepNow = new Map<number, TrainProgress>();
   const started = performance.now();
-  const report = (i: number, p: TrainProgress) => {
-    stepNow.set(i, p);
-    if (!opts.onProgress) return;
-    const running = [...stepNow.entries()].filter(([j]) => !done.has(j));
-    const step = (done.size - (groups.length - pending.length)) * stepsPerGroup + running.reduce((a, [, q]) => a + q.step, 0);
-    const total = pending.length * stepsPerGroup;
-    const elapsed = (performance.now() - started) / 1000;
-    const rate = step / Math.max(elapsed, 1e-9);
-    opts.onProgress({ ...p, step, totalSteps: total, etaSeconds: rate > 0 ? (total - step) / rate : NaN, examplesPerSecond: running.reduce((a, [, q]) => a + q.examplesPerSecond, 0), modelsDone: modelsDone(), modelsTotal: seeds.length });
+  // Progress and ETA cover the whole ensemble, not one group (tasks are indices into `pending`).
+  const progress = combinedProgress(pending.length, (p) => opts.onProgress?.({ ...p, modelsDone: modelsDone(), modelsTotal: seeds.length }));
+  const report = (i: number, p: TrainProgress) => progress.report(pending.indexOf(i), p);
+  const finish = (i: number) => {
+    done.add(i);
+    progress.done(pending.indexOf(i));
   };
   let results: TrainModelsResult[];
   if (workers > 1) {
     const trained = await trainGroupsInWorkers(
       pending.map((i) => requests[i]),
-      { workers, backend: backend.name, storeRoot: store.root, signal: opts.signal, onProgress: (t, p) => report(pending[t], p), onTaskDone: (t) => done.add(pending[t]) },
+      { workers, backend: backend.name, storeRoot: store.root, signal: opts.signal, onProgress: (t, p) => report(pending[t], p), onTaskDone: (t) => finish(pending[t]) },
     );
     results = [];
     for (let i = 0; i < requests.length; i++) {
@@ -172,7 +166,7 @@ export async function trainEnsembleArtifact(
     results = [];
     for (let i = 0; i < requests.length; i++) {
       results.push(await trainModels(requests[i], store, { signal: opts.signal, onProgress: (p) => report(i, p) }));
-      done.add(i);
+      if (pending.includes(i)) finish(i);
     }
   }
   const parts: ModelsManifest[] = results.map((r) => r.manifest);

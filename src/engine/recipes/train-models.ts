@@ -84,7 +84,7 @@ export async function trainModels(
   opts: { signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {},
 ): Promise<TrainModelsResult> {
   const backend = await initBackend();
-  const key = modelsKey(req, backend.name);
+  const key = modelsKey(req, backend.key);
   const existing = store.readManifest<ModelsManifest>(MODELS_KIND, key);
   if (existing && !req.force) return { key, dir: store.dir(MODELS_KIND, key), cached: true, manifest: existing };
 

@@ -45,7 +45,9 @@ function sgd(momentum: number, weightDecay: number): Optimizer {
           if (weightDecay > 0) g = tf.add(g, tf.mul(p, weightDecay));
           let update = g;
           if (momentum > 0) {
-            update = bufs ? tf.add(tf.mul(bufs[name], momentum), g) : g;
+            // On the first step the buffer is the gradient itself; without weight decay that is
+            // the caller's tensor, which is disposed below, so the buffer keeps its own copy.
+            update = bufs ? tf.add(tf.mul(bufs[name], momentum), g) : g === grads[name] ? tf.clone(g) : g;
             nextBufs[name] = tf.keep(update);
           }
           nextParams[name] = tf.keep(tf.sub(p, tf.mul(update, lr)));

@@ -11,7 +11,7 @@ import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import { marginsFromLogits } from '../eval/margin';
 import type { ModelSpec } from '../models';
-import { runJobsInWorkers, workerCount } from '../parallel/pool';
+import { combinedProgress, runJobsInWorkers, workerCount } from '../parallel/pool';
 import type { EnsembleResult } from '../recipes/ensemble';
 import type { Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
@@ -73,7 +73,7 @@ export async function unlearnOriginals(
   const ds = req.dataset;
   const P = ds.train.n + ds.validation.n;
   const N = req.originals.manifest.seeds.length;
-  const backend = (await initBackend()).name;
+  const backend = await initBackend();
   const started = performance.now();
   const groups = req.originals.manifest.groups;
   const firstRow: number[] = [];
@@ -83,7 +83,6 @@ export async function unlearnOriginals(
     rows += g.seeds.length;
   }
   if (rows !== N) throw new UnlearnError('io', `originals ensemble lists ${rows} models in its groups, expected ${N}`);
-  // Jobs are made when dispatched, so only the groups in flight hold their targets.
   const job = (i: number): UnlearnGroupJob => ({
     dataset: ds,
     model: req.model,
@@ -96,21 +95,45 @@ export async function unlearnOriginals(
     targets: req.targets?.(Array.from({ length: groups[i].seeds.length }, (_, k) => firstRow[i] + k)),
     plugin: req.plugin && { file: req.plugin.file, sha256: req.plugin.sha256, budgets: req.plugin.budgets },
   });
-  const keys = groups.map((_, i) => unlearnGroupKey(job(i), backend));
-  const pending = keys.map((_, i) => i).filter((i) => !store.has(UNLEARNED_GROUPS_KIND, keys[i]));
+  // Each group's job is made once, for its key and its run; a stored group's is dropped at once,
+  // so only pending groups hold their targets.
+  const jobs = new Map<number, UnlearnGroupJob>();
+  const keys = groups.map((_, i) => {
+    const j = job(i);
+    const key = unlearnGroupKey(j, backend.key);
+    if (!store.has(UNLEARNED_GROUPS_KIND, key)) jobs.set(i, j);
+    return key;
+  });
+  const pending = [...jobs.keys()];
+  const take = (i: number): UnlearnGroupJob => {
+    const j = jobs.get(i) as UnlearnGroupJob;
+    jobs.delete(i);
+    return j;
+  };
   let modelsDone = N - pending.reduce((a, i) => a + groups[i].seeds.length, 0);
-  const report = opts.onProgress ? (p: TrainProgress) => opts.onProgress?.({ ...p, modelsDone, modelsTotal: N }) : undefined;
-  // Plug-ins run in this process: their module is loaded here, and a plug-in may keep state across its groups.
-  const workers = req.plugin ? 1 : Math.min(opts.workers ?? workerCount(backend), pending.length);
+  const progress = combinedProgress(pending.length, (p) => opts.onProgress?.({ ...p, modelsDone, modelsTotal: N }));
+  // Plug-ins run in this process: their module is loaded here (a worker would have to import and re-check user code).
+  const workers = req.plugin ? 1 : Math.min(opts.workers ?? workerCount(backend.name), pending.length);
   if (workers > 1) {
     await runJobsInWorkers(
-      pending.map((i) => () => ({ kind: 'unlearn', job: job(i) })),
-      { workers, backend, storeRoot: store.root, signal: opts.signal, onProgress: report && ((_t, p) => report(p)), onTaskDone: (t) => (modelsDone += groups[pending[t]].seeds.length) },
+      pending.map((i) => () => ({ kind: 'unlearn', job: take(i) })),
+      {
+        workers,
+        backend: backend.name,
+        storeRoot: store.root,
+        signal: opts.signal,
+        onProgress: (t, p) => progress.report(t, p),
+        onTaskDone: (t) => {
+          modelsDone += groups[pending[t]].seeds.length;
+          progress.done(t);
+        },
+      },
     );
   } else {
-    for (const i of pending) {
-      await unlearnGroup(job(i), store, backend, { plugin: req.plugin, signal: opts.signal, onProgress: report });
+    for (const [t, i] of pending.entries()) {
+      await unlearnGroup(take(i), store, { plugin: req.plugin, signal: opts.signal, onProgress: (p) => progress.report(t, p) });
       modelsDone += groups[i].seeds.length;
+      progress.done(t);
     }
   }
 

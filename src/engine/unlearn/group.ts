@@ -9,6 +9,7 @@
 import { createHash } from 'node:crypto';
 import * as tf from '@tensorflow/tfjs-core';
 import type { Dataset } from '../data/dataset';
+import { initBackend } from '../backend/select';
 import { UnlearnError } from '../errors';
 import { nonFiniteRows } from '../eval/klom';
 import { marginsFromLogits } from '../eval/margin';
@@ -155,10 +156,10 @@ function groupTeacherLogits(store: Store, modelsKey: string, K: number, nT: numb
 export async function unlearnGroup(
   job: UnlearnGroupJob,
   store: Store,
-  backend: string,
   opts: { plugin?: LoadedPlugin; signal?: AbortSignal; onProgress?: (p: TrainProgress) => void } = {},
 ): Promise<string> {
-  const key = unlearnGroupKey(job, backend);
+  const backend = await initBackend();
+  const key = unlearnGroupKey(job, backend.key);
   if (store.has(UNLEARNED_GROUPS_KIND, key)) return key;
   if (job.plugin && (!opts.plugin || opts.plugin.sha256 !== job.plugin.sha256)) throw new UnlearnError('bad-config', `plug-in ${job.method} (${job.plugin.file}) is not loaded, or its file changed`);
   const ds = job.dataset;
@@ -223,7 +224,7 @@ export async function unlearnGroup(
   } finally {
     for (const t of [train.x, train.y, all, ...Object.values(initial.params), ...Object.values(initial.state)]) t.dispose();
   }
-  const manifest: GroupManifest = { method: job.method, seeds: job.group.seeds, modelsKey: job.group.modelsKey, backend, budgets, seconds: (performance.now() - started) / 1000 };
+  const manifest: GroupManifest = { method: job.method, seeds: job.group.seeds, modelsKey: job.group.modelsKey, backend: backend.name, budgets, seconds: (performance.now() - started) / 1000 };
   store.write(UNLEARNED_GROUPS_KIND, key, { ...manifest }, arrays);
   return key;
 }

@@ -2,7 +2,7 @@
  * Just enough of the WebAssembly binary format to emit a one-function module that works on
  * tfjs-backend-wasm's heap: the module imports the backend's `WebAssembly.Memory` as
  * env.memory, so its pointers are the backend's byte offsets. There is no wasm toolchain in
- * this project, so our SIMD kernels (simd-gemm.ts, simd-sgd.ts) are written with these helpers.
+ * this project, so our SIMD kernels (simd-gemm.ts, simd-sgd.ts, simd-adam.ts) are written with these helpers.
  */
 
 export const I32 = 0x7f;
@@ -121,8 +121,9 @@ export function oneFunctionModule(fnName: string, params: number[], locals: [cou
 
 /**
  * Compiles a module once and instantiates it once per backend memory. Returns undefined where
- * the runtime cannot compile it (no wasm SIMD) or the memory cannot be imported (the threaded
- * build's shared memory); callers then keep their stock path.
+ * the runtime cannot compile it (no wasm SIMD) or the memory cannot be imported (a threaded
+ * build's shared memory: tfjs-backend-wasm never picks that build under Node, but a browser
+ * might); callers then keep their stock path.
  */
 export function memoryBound<F>(build: () => Uint8Array<ArrayBuffer>, fnName: string): (memory: WebAssembly.Memory) => F | undefined {
   let compiled: WebAssembly.Module | null | undefined;
