@@ -13,7 +13,7 @@
  * all n × P × C floats; consumers read the rows they need with readBetaRows.
  */
 import { initBackend } from '../backend/select';
-import { combinedProgress, runJobsInWorkers, workerCount } from '../parallel/pool';
+import { runPendingGroups, workerCount } from '../parallel/pool';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import { accuracyFromLogits, marginsFromLogits } from '../eval/margin';
@@ -213,30 +213,14 @@ export async function buildDatamodels(
 
   const pending = groups.map((_, i) => i).filter((i) => !store.has(SUBSET_MODELS_KIND, groupKeys[i]));
   let modelsDone = req.m - pending.reduce((a, i) => a + groups[i].length, 0);
-  const workers = Math.min(opts.workers ?? workerCount(backend.name), pending.length);
-  const progress = combinedProgress(pending.length, (p) => opts.onProgress?.({ ...p, phase: 'subset-models', modelsDone, modelsTotal: req.m }));
-  if (workers > 1) {
-    await runJobsInWorkers(
-      pending.map((i) => ({ kind: 'subset-models', req, seeds: groups[i], alpha: s.alpha })),
-      {
-        workers,
-        backend: backend.name,
-        storeRoot: store.root,
-        signal: opts.signal,
-        onProgress: (t, p) => progress.report(t, p),
-        onTaskDone: (t) => {
-          modelsDone += groups[pending[t]].length;
-          progress.done(t);
-        },
-      },
-    );
-  } else {
-    for (const [t, i] of pending.entries()) {
-      await trainSubsetGroup(req, groups[i], s.alpha, store, { signal: opts.signal, onProgress: (p) => progress.report(t, p) });
-      modelsDone += groups[i].length;
-      progress.done(t);
-    }
-  }
+  await runPendingGroups(
+    pending.length,
+    { workers: Math.min(opts.workers ?? workerCount(backend.name), pending.length), backend: backend.name, storeRoot: store.root, signal: opts.signal },
+    (t) => ({ kind: 'subset-models', req, seeds: groups[pending[t]], alpha: s.alpha }),
+    (t, onProgress) => trainSubsetGroup(req, groups[pending[t]], s.alpha, store, { signal: opts.signal, onProgress }),
+    (p) => opts.onProgress?.({ ...p, phase: 'subset-models', modelsDone, modelsTotal: req.m }),
+    (t) => (modelsDone += groups[pending[t]].length),
+  );
   const started = performance.now();
   const ds = req.dataset;
   const nT = ds.train.n;

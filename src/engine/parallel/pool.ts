@@ -71,6 +71,37 @@ export function combinedProgress(tasks: number, onProgress: (p: TrainProgress) =
   };
 }
 
+/**
+ * Runs the `count` pending groups of one phase: side by side as worker jobs when `how.workers`
+ * > 1 (each job made when dispatched), else one after another in this process; progress
+ * combined over the groups; `onGroupDone(t)` after each group t.
+ */
+export async function runPendingGroups(
+  count: number,
+  how: { workers: number; backend: BackendName; storeRoot: string; signal?: AbortSignal },
+  job: (t: number) => WorkerJob,
+  inProcess: (t: number, onProgress: (p: TrainProgress) => void) => Promise<unknown>,
+  onProgress: (p: TrainProgress) => void,
+  onGroupDone: (t: number) => void,
+): Promise<void> {
+  const progress = combinedProgress(count, onProgress);
+  const finish = (t: number) => {
+    onGroupDone(t);
+    progress.done(t);
+  };
+  if (how.workers > 1) {
+    await runJobsInWorkers(
+      Array.from({ length: count }, (_, t) => () => job(t)),
+      { ...how, onProgress: (t, p) => progress.report(t, p), onTaskDone: finish },
+    );
+    return;
+  }
+  for (let t = 0; t < count; t++) {
+    await inProcess(t, (p) => progress.report(t, p));
+    finish(t);
+  }
+}
+
 export interface PoolOptions {
   workers: number;
   backend: BackendName;

@@ -11,7 +11,7 @@ import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import { marginsFromLogits } from '../eval/margin';
 import type { ModelSpec } from '../models';
-import { combinedProgress, runJobsInWorkers, workerCount } from '../parallel/pool';
+import { runPendingGroups, workerCount } from '../parallel/pool';
 import type { EnsembleResult } from '../recipes/ensemble';
 import type { Store } from '../store/store';
 import type { TrainConfig } from '../train/config';
@@ -95,47 +95,21 @@ export async function unlearnOriginals(
     targets: req.targets?.(Array.from({ length: groups[i].seeds.length }, (_, k) => firstRow[i] + k)),
     plugin: req.plugin && { file: req.plugin.file, sha256: req.plugin.sha256, budgets: req.plugin.budgets },
   });
-  // Each group's job is made once, for its key and its run; a stored group's is dropped at once,
-  // so only pending groups hold their targets.
-  const jobs = new Map<number, UnlearnGroupJob>();
-  const keys = groups.map((_, i) => {
-    const j = job(i);
-    const key = unlearnGroupKey(j, backend.key);
-    if (!store.has(UNLEARNED_GROUPS_KIND, key)) jobs.set(i, j);
-    return key;
-  });
-  const pending = [...jobs.keys()];
-  const take = (i: number): UnlearnGroupJob => {
-    const j = jobs.get(i) as UnlearnGroupJob;
-    jobs.delete(i);
-    return j;
-  };
+  // A group's job (with its targets) is made for its key and again when it runs, so that only
+  // the groups in flight hold their targets: memory stays bounded as N and the data grow.
+  const keys = groups.map((_, i) => unlearnGroupKey(job(i), backend.key));
+  const pending = keys.map((_, i) => i).filter((i) => !store.has(UNLEARNED_GROUPS_KIND, keys[i]));
   let modelsDone = N - pending.reduce((a, i) => a + groups[i].seeds.length, 0);
-  const progress = combinedProgress(pending.length, (p) => opts.onProgress?.({ ...p, modelsDone, modelsTotal: N }));
   // Plug-ins run in this process: their module is loaded here (a worker would have to import and re-check user code).
   const workers = req.plugin ? 1 : Math.min(opts.workers ?? workerCount(backend.name), pending.length);
-  if (workers > 1) {
-    await runJobsInWorkers(
-      pending.map((i) => () => ({ kind: 'unlearn', job: take(i) })),
-      {
-        workers,
-        backend: backend.name,
-        storeRoot: store.root,
-        signal: opts.signal,
-        onProgress: (t, p) => progress.report(t, p),
-        onTaskDone: (t) => {
-          modelsDone += groups[pending[t]].seeds.length;
-          progress.done(t);
-        },
-      },
-    );
-  } else {
-    for (const [t, i] of pending.entries()) {
-      await unlearnGroup(take(i), store, { plugin: req.plugin, signal: opts.signal, onProgress: (p) => progress.report(t, p) });
-      modelsDone += groups[i].seeds.length;
-      progress.done(t);
-    }
-  }
+  await runPendingGroups(
+    pending.length,
+    { workers, backend: backend.name, storeRoot: store.root, signal: opts.signal },
+    (t) => ({ kind: 'unlearn', job: job(pending[t]) }),
+    (t, onProgress) => unlearnGroup(job(pending[t]), store, { plugin: req.plugin, signal: opts.signal, onProgress }),
+    (p) => opts.onProgress?.({ ...p, modelsDone, modelsTotal: N }),
+    (t) => (modelsDone += groups[pending[t]].seeds.length),
+  );
 
   // Assemble the N models' rows group by group (summation order as before: models in order).
   const outcomes = new Map<number, { steps: number; cost: UnlearnCost; margins: Float32Array; diverged: Array<number | null>; acc: AccuracyBySplit[]; trace: LossTraceEntry[][] }>();
