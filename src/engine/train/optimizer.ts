@@ -4,6 +4,7 @@
  * hyper-parameters mean the same as in the authors' code. The learning rate is passed per step.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { createInPlaceMomentum } from '../backend/native-momentum';
 import { ADAM_STEP, type AdamStepAttrs } from '../backend/wasm-kernels/simd-adam';
 import { SGD_MOMENTUM_STEP, type SgdMomentumStepAttrs } from '../backend/wasm-kernels/simd-sgd';
 import type { Params } from '../models/types';
@@ -25,8 +26,15 @@ function replaceAll(old: Params, next: Params): void {
 
 function sgd(momentum: number, weightDecay: number): Optimizer {
   let bufs: Params | undefined;
+  // In place where the backend can (tfjs-node); the same float32 values either way.
+  const inPlace = momentum > 0 ? createInPlaceMomentum(momentum, weightDecay) : undefined;
   return {
     step(params, grads, lr) {
+      if (inPlace) {
+        const nextParams: Params = {};
+        for (const name of Object.keys(params)) nextParams[name] = inPlace.step(name, params[name], grads[name], lr);
+        return nextParams;
+      }
       const nextParams: Params = {};
       const nextBufs: Params = {};
       // One fused pass where the backend has it (wasm); it computes the same float32 values.
@@ -64,6 +72,7 @@ function sgd(momentum: number, weightDecay: number): Optimizer {
     dispose() {
       if (bufs) replaceAll(bufs, {});
       bufs = undefined;
+      inPlace?.dispose();
     },
   };
 }

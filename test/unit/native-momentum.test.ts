@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import * as tf from '@tensorflow/tfjs-core';
+import { createInPlaceMomentum } from '../../src/engine/backend/native-momentum';
+import { initBackend } from '../../src/engine/backend/select';
+import type { Params } from '../../src/engine/models/types';
+import { createOptimizer } from '../../src/engine/train/optimizer';
+
+const shapes: Record<string, number[]> = { w: [3, 50, 40], b: [3, 1, 40] };
+const lrs = [0.05, 0.05, 0.02, 0.1, 0.05, 0.01];
+
+const gradsAt = (step: number): Params => Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, tf.randomNormal(s, 0, 0.1, 'float32', 1000 + 100 * step + i)]));
+const initial = (): Params => Object.fromEntries(Object.entries(shapes).map(([n, s], i) => [n, tf.randomUniform(s, -0.2, 0.2, 'float32', 7 + i)]));
+
+/** PyTorch's SGD written op by op: the values the in-place path must reproduce bit for bit. */
+function reference(momentum: number, weightDecay: number, steps: number): Params {
+  let p = initial();
+  let buf: Params | undefined;
+  for (let s = 0; s < steps; s++) {
+    const g = gradsAt(s);
+    const next = tf.tidy(() => {
+      const outP: Params = {};
+      const outB: Params = {};
+      for (const n of Object.keys(shapes)) {
+        const g2 = weightDecay > 0 ? tf.add(g[n], tf.mul(p[n], weightDecay)) : tf.clone(g[n]);
+        outB[n] = buf ? tf.add(tf.mul(buf[n], momentum), g2) : g2;
+        outP[n] = tf.sub(p[n], tf.mul(outB[n], lrs[s]));
+      }
+      return { outP, outB };
+    });
+    tf.dispose([...Object.values(p), ...Object.values(g), ...Object.values(buf ?? {})]);
+    p = next.outP;
+    buf = next.outB;
+  }
+  tf.dispose(Object.values(buf ?? {}));
+  return p;
+}
+
+async function assertSameBits(actual: Params, expected: Params, what: string): Promise<void> {
+  for (const n of Object.keys(shapes)) {
+    const [a, e] = [await actual[n].data(), await expected[n].data()];
+    const i = a.findIndex((v, j) => !Object.is(v, e[j]));
+    assert.equal(i, -1, `${what}: ${n}[${i}] is ${a[i]}, op by op ${e[i]}`);
+  }
+}
+
+test('SGD momentum on tfjs-node, updated in place, gives the op-by-op bits, keeps no tensor, and never changes a tensor the caller kept', async (t) => {
+  if ((await initBackend()).name !== 'tensorflow') {
+    t.skip('runs on the tensorflow backend only');
+    return;
+  }
+  const probe = createInPlaceMomentum(0.9, 5e-4);
+  assert.ok(probe, 'tfjs-node offers the in-place update');
+  probe.dispose();
+  for (const weightDecay of [5e-4, 0]) {
+    const before = tf.memory().numTensors;
+    const opt = createOptimizer({ optimizer: 'sgd', momentum: 0.9, weightDecay });
+    let p = initial();
+    let kept: tf.Tensor | undefined;
+    let keptValues: Float32Array | undefined;
+    for (let s = 0; s < lrs.length; s++) {
+      if (s === 3) {
+        // A clone shares the update's buffer: the update must copy, not write through it.
+        kept = tf.clone(p.w);
+        keptValues = Float32Array.from(await kept.data());
+      }
+      p = opt.step(p, gradsAt(s), lrs[s]);
+    }
+    const expected = reference(0.9, weightDecay, lrs.length);
+    await assertSameBits(p, expected, `weight decay ${weightDecay}`);
+    assert.deepEqual(await kept?.data(), keptValues, 'a clone kept by the caller was changed in place');
+    opt.dispose();
+    tf.dispose([...Object.values(p), ...Object.values(expected), kept as tf.Tensor]);
+    assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+  }
+});
+
+test('in-place SGD continues from params the caller replaced between steps', async (t) => {
+  if ((await initBackend()).name !== 'tensorflow') {
+    t.skip('runs on the tensorflow backend only');
+    return;
+  }
+  const opt = createOptimizer({ optimizer: 'sgd', momentum: 0.9, weightDecay: 5e-4 });
+  let p = opt.step(initial(), gradsAt(0), 0.05);
+  // Replace the params with other values (as a method that edits weights between calls would).
+  const replaced: Params = Object.fromEntries(Object.entries(p).map(([n, v]) => [n, tf.mul(v, 0.5)]));
+  const half: Params = Object.fromEntries(Object.entries(replaced).map(([n, v]) => [n, tf.clone(v)]));
+  tf.dispose(Object.values(p));
+  p = opt.step(replaced, gradsAt(1), 0.05);
+  // Expected: from half the weights, buf = 0.9·g0′ + g1′ where g′ includes weight decay.
+  const expected = tf.tidy(() => {
+    const out: Params = {};
+    const g0 = gradsAt(0);
+    const g1 = gradsAt(1);
+    const p0 = initial();
+    for (const n of Object.keys(shapes)) {
+      const b0 = tf.add(g0[n], tf.mul(p0[n], 5e-4));
+      const b1 = tf.add(tf.mul(b0, 0.9), tf.add(g1[n], tf.mul(half[n], 5e-4)));
+      out[n] = tf.sub(half[n], tf.mul(b1, 0.05));
+    }
+    return out;
+  });
+  await assertSameBits(p, expected, 'after replacing the params');
+  opt.dispose();
+  tf.dispose([...Object.values(p), ...Object.values(expected), ...Object.values(half)]);
+});
