@@ -6,8 +6,10 @@
  * and ours/PyTorch ratios; training throughput of N small CNNs and of a K = 32 MLP ensemble;
  * and the KLoM tables with the run-to-run spread of the two PyTorch runs (different seed sets).
  * Not a test: a hand-run benchmark whose output is quoted in docs/performance.md.
+ * `--only torch-seed-sets --torch-from F --save F --torch-seed-sets R` runs just PyTorch's extra seed sets
+ * for the KLoM spread and appends them to F, for a later `--torch-from F` run.
  *
- *   npm run build && npm run bench:peer -- [--quick] [--backend tensorflow|wasm] [--skip-torch] [--only workload|throughput]
+ *   npm run build && npm run bench:peer -- [--quick] [--backend tensorflow|wasm] [--skip-torch] [--only workload|throughput|torch-seed-sets]
  *                                           [--n N] [--m M] [--epochs E] [--gd-epochs E] [--om-epochs E] [--dmm-epochs E] [--throughput-epochs E]
  *                                           [--cnn-models N] [--mlp-models K] [--save runs.jsonl] [--torch-from runs.jsonl] [--torch-seed-sets R]
  */
@@ -442,17 +444,18 @@ async function driver(): Promise<void> {
   const skipTorch = flag('skip-torch');
   // --torch-from <runs.jsonl>: PyTorch's sides from an earlier --save instead of running them again.
   const torchFrom = option('torch-from');
-  // --torch-seed-sets R (≥ 2): R PyTorch runs for the KLoM spread (loop A, stacked B, then stacked C, D, …).
+  // --torch-seed-sets R (≥ 2): R PyTorch runs for the KLoM spread (loop A, stacked B, then stacked C, D, …);
+  // with --torch-from, the sets not saved there are run (and saved with --save).
   const torchSeedSets = Number(option('torch-seed-sets') ?? 2);
   if (!Number.isInteger(torchSeedSets) || torchSeedSets < 2) throw new Error(`--torch-seed-sets must be an integer ≥ 2, got ${option('torch-seed-sets')}`);
   const saved = torchFrom ? loadSavedRuns(torchFrom) : undefined;
   const only = option('only');
+  if (only !== undefined && !['workload', 'throughput', 'torch-seed-sets'].includes(only)) throw new Error(`--only must be workload, throughput or torch-seed-sets, got ${only}`);
   if (saved && only !== 'throughput') {
     if (!saved.has('torch loop') || !saved.has('torch stacked')) throw new Error(`${torchFrom} holds no saved PyTorch workload runs (labels "torch loop" and "torch stacked"): run with --only throughput, or save them`);
     for (const [label, run] of saved) if (label.startsWith('torch ')) checkSavedWorkload(run, w);
   }
   if (saved && only !== 'workload') checkSavedThroughput(saved.get('torch'), w);
-  if (saved && option('torch-seed-sets') !== undefined) throw new Error('--torch-seed-sets runs PyTorch; with --torch-from the seed sets are those saved');
   if (!skipTorch && !saved && !existsSync(python)) {
     console.error(`PyTorch venv not found at ${python}. Create it (offline, from the machine's pip store):\n  cd ${repoRoot} && python3 -m venv --system-site-packages .venv-bench && .venv-bench/bin/pip install 'torch==2.13.0+cpu'\nor run with --skip-torch.`);
     process.exitCode = 2;
@@ -469,6 +472,17 @@ async function driver(): Promise<void> {
   ];
   console.log(`Peer benchmark ${new Date().toISOString()} — ${quick || scaled ? 'SCALED DOWN (not the issue\'s workload)' : 'full workload'}: n=${w.nTrain} train, ${w.nVal} val, |F|=${w.forget}, N=${w.n}, M=${w.m}, ${w.epochs} epochs; our backend ${backend}; Node ${process.version}`);
   try {
+    if (only === 'torch-seed-sets') {
+      // Only PyTorch's extra seed sets (C, D, …) missing from --torch-from, saved with --save for a later run's KLoM spread.
+      if (!saved || !option('save')) throw new Error('--only torch-seed-sets needs --torch-from <runs.jsonl> and --save <runs.jsonl>');
+      let set = 2;
+      while (saved.has(extraLabel(set))) set++;
+      for (; set < torchSeedSets; set++) {
+        process.stderr.write(`workload: PyTorch stacked (seed set ${String.fromCharCode(65 + set)}, for the KLoM spread only)\n`);
+        await runChild(python, pyArgs('stacked', set), extraLabel(set));
+      }
+      return;
+    }
     if (only !== 'throughput') {
       process.stderr.write('workload: ours\n');
       const ours = await runChild(process.execPath, [self, '--ours-workload', backend, JSON.stringify(w), forgetFile], 'ours');
@@ -481,6 +495,11 @@ async function driver(): Promise<void> {
         stacked = saved.get('torch stacked');
         for (let set = 2; saved.has(extraLabel(set)); set++) extra.push(saved.get(extraLabel(set)) as Run);
         console.log(`PyTorch ${String(loop?.result.torch)}, threads ${String(loop?.result.threads)}: NOT RE-RUN — the saved runs in ${torchFrom} (finished ${savedFinish(loop)} and ${savedFinish(stacked)}); ratios compare runs made at different times`);
+        // Seed sets beyond the saved ones are run now: they only feed the KLoM spread, where time does not enter.
+        for (let set = 2 + extra.length; set < torchSeedSets; set++) {
+          process.stderr.write(`workload: PyTorch stacked (seed set ${String.fromCharCode(65 + set)}, not saved in ${torchFrom}, for the KLoM spread only)\n`);
+          extra.push(await runChild(python, pyArgs('stacked', set), extraLabel(set)));
+        }
       } else if (!skipTorch) {
         process.stderr.write('workload: PyTorch one model at a time (seed set A)\n');
         loop = await runChild(python, pyArgs('loop', 0), 'torch loop');

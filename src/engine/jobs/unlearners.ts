@@ -11,6 +11,7 @@
  */
 import { buildDatamodels, datamodelSettings, readLdsPerTarget, sumBetaRows, ESTIMATORS, type DatamodelRequest, type DatamodelResult, type Estimator } from '../attribution';
 import { meanDefined } from '../attribution/lds';
+import { initBackend } from '../backend/select';
 import type { Dataset } from '../data/dataset';
 import { UnlearnError } from '../errors';
 import type { ForgetSet } from '../forget/forget-set';
@@ -275,7 +276,7 @@ export async function compareJob(p: ParsedJobParams<'compare'>, store: Store, ct
   const plugins = await pluginsFor(p);
   const progress = new PhasedProgress(ctx, comparePhases(p, ds, forgetSet.indices.length, settings, budgets, ['originals', 'oracles', 'floor'], plugins));
   const dmGroup = p.methods.some((m) => DATAMODEL_METHODS.includes(m)) ? datamodelSettings({ m: ds.train.n, ...datamodelFields(p.datamodels), dataset: ds, model: p.model, config: p.config }).groupSize : 1;
-  const unlearnGroup = p.groupSize ?? defaultGroupSize(p.model);
+  const unlearnGroup = p.groupSize ?? defaultGroupSize(p.model, (await initBackend()).name);
   const byLabel = new Map(Object.entries(METHOD_LABELS).map(([id, label]) => [label, id]));
   const roleNames: Record<string, string> = { 'references: originals': 'originals', 'references: oracles': 'oracles', 'references: oracles-floor': 'floor' };
   const r = await compareUnlearners(
@@ -399,7 +400,7 @@ export async function runUnlearnersJob(p: ParsedJobParams<'runUnlearners'>, stor
   if (dm) {
     sumF = sumBetaRows(dm.dir, forget);
   }
-  const unlearnGroup = p.groupSize ?? defaultGroupSize(p.model);
+  const unlearnGroup = p.groupSize ?? defaultGroupSize(p.model, (await initBackend()).name);
   const arrays: Record<string, NpyArray> = {};
   const methods: MethodOut[] = [];
   const budgetOut = (method: string, epochs: number, steps: number, cost: ReturnType<typeof costOf>, margins: Float32Array, divergedAtEpoch: Array<number | null>, lossTrace: BudgetOut['lossTrace']): BudgetOut => {

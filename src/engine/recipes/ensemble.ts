@@ -14,7 +14,7 @@ import type { TrainConfig } from '../train/config';
 import { TRAINING_REVISION, type TrainProgress } from '../train/trainer';
 import { ENGINE_VERSION } from '../version';
 import { retainSet } from '../eval/summary';
-import { initBackend } from '../backend/select';
+import { initBackend, type BackendName } from '../backend/select';
 import { combinedProgress, trainGroupsInWorkers, workerCount } from '../parallel/pool';
 import { indexSetKey, MODELS_KIND, modelsKey, trainModels, type ModelsManifest, type TrainModelsRequest, type TrainModelsResult } from './train-models';
 
@@ -79,8 +79,15 @@ export interface EnsembleResult {
   manifest: EnsembleManifest;
 }
 
-export function defaultGroupSize(model: ModelSpec): number {
-  return model.kind === 'mlp' || model.kind === 'logreg' ? 10 : 4;
+/**
+ * Models trained side by side in one group (one store unit). On tfjs-node a bigger stack of MLPs
+ * costs less per model (measured 2026-11-29, K = 50 vs 10: about 25 % less, docs/performance.md);
+ * on wasm it does not, and two worker processes share the groups, so smaller groups balance
+ * better there.
+ */
+export function defaultGroupSize(model: ModelSpec, backend: BackendName): number {
+  if (model.kind === 'mlp' || model.kind === 'logreg') return backend === 'tensorflow' ? 50 : 10;
+  return 4;
 }
 
 function checkForget(req: EnsembleRequest): void {
@@ -111,7 +118,7 @@ export async function trainEnsembleArtifact(
   checkForget(req);
   const backend = await initBackend();
   const seeds = ensembleSeeds(req);
-  const groupSize = req.groupSize ?? defaultGroupSize(req.model);
+  const groupSize = req.groupSize ?? defaultGroupSize(req.model, backend.name);
   if (!Number.isInteger(groupSize) || groupSize < 1) throw new UnlearnError('bad-config', `group size must be a positive integer, got ${groupSize}`);
   const forget = req.role === 'originals' ? undefined : req.forget;
   const trainIndices = forget ? retainSet(req.dataset.train.n, forget.indices) : undefined;
