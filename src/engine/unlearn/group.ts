@@ -25,6 +25,7 @@ import type { LoadedPlugin } from './plugin-loader';
 import { runPluginUnlearner } from './plugin-run';
 import { runUnlearner, type LossTraceEntry, type UnlearnCheckpoint, type UnlearnCost } from './run';
 import { settingsFor, type MethodId, type MethodSettings } from './settings';
+import { ENGINE_VERSION } from '../version';
 
 export const UNLEARNED_GROUPS_KIND = 'unlearned-groups';
 /** Part of every group's key: bump when a change alters what a stored group holds. */
@@ -72,6 +73,7 @@ interface GroupManifest {
   backend: string;
   budgets: StoredBudget[];
   seconds: number;
+  engineVersion: string;
 }
 
 /** A group's outcome at one budget, read back from the store. */
@@ -224,7 +226,7 @@ export async function unlearnGroup(
   } finally {
     for (const t of [train.x, train.y, all, ...Object.values(initial.params), ...Object.values(initial.state)]) t.dispose();
   }
-  const manifest: GroupManifest = { method: job.method, seeds: job.group.seeds, modelsKey: job.group.modelsKey, backend: backend.name, budgets, seconds: (performance.now() - started) / 1000 };
+  const manifest: GroupManifest = { method: job.method, seeds: job.group.seeds, modelsKey: job.group.modelsKey, backend: backend.name, budgets, seconds: (performance.now() - started) / 1000, engineVersion: ENGINE_VERSION };
   store.write(UNLEARNED_GROUPS_KIND, key, { ...manifest }, arrays);
   return key;
 }
