@@ -7,12 +7,11 @@ import { initBackend } from '../../src/engine/backend/select';
 import { DATAMODELS_KIND, readLdsPerTarget } from '../../src/engine/attribution/datamodels';
 import { readBetaRows } from '../../src/engine/attribution/beta-file';
 import { buildTrakDatamodels, type TrakManifest } from '../../src/engine/attribution/trak';
-import { makeForgetSet } from '../../src/engine/forget/forget-set';
 import { compareUnlearners } from '../../src/engine/recipes/compare';
 import { trainEnsembleArtifact } from '../../src/engine/recipes/ensemble';
 import { Store } from '../../src/engine/store/store';
 import { parseTrainConfig } from '../../src/engine/train/config';
-import { syntheticDataset } from '../helpers/synthetic';
+import { syntheticDataset, tinyCompareRequest } from '../helpers/synthetic';
 
 const config = parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 8 });
 
@@ -45,20 +44,14 @@ test('TRAK end to end on synthetic data: β in the datamodels layout and reader,
 test('compare runs dm-direct-trak and dmm-trak beside the regression datamodels, both LDS on the same held-out models', async () => {
   await initBackend();
   const store = new Store(mkdtempSync(join(tmpdir(), 'uw-cmp-trak-')));
-  const dataset = syntheticDataset('synthetic-cmp-trak', 40, 20);
   const r = await compareUnlearners(
-    {
-      dataset,
-      model: { kind: 'mlp', hidden: [8] },
-      config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }),
-      n: 3,
+    tinyCompareRequest('synthetic-cmp-trak', {
       groupSize: 3,
-      forgetSet: makeForgetSet({ name: 'f5', datasetId: dataset.id, kind: 'manual', indices: [1, 7, 12, 20, 33], params: {} }),
       methods: ['dm-direct', 'dmm', 'dm-direct-trak', 'dmm-trak'],
       overrides: { dmm: { budgets: [1, 2] } },
       datamodels: { m: 16, heldOut: 4, groupSize: 8 },
       trak: { models: 2, k: 32 },
-    },
+    }),
     store,
   );
   const labels = r.rows.map((x) => `${x.method}@${x.epochs}`);
@@ -77,19 +70,7 @@ test('compare runs dm-direct-trak and dmm-trak beside the regression datamodels,
   // TRAK alone: the recipe's stored regression datamodels still give the held-out models;
   // in a store without them, TRAK trains its own.
   const alone = (st: Store) =>
-    compareUnlearners(
-      {
-        dataset,
-        model: { kind: 'mlp', hidden: [8] },
-        config: parseTrainConfig({ lr: 0.05, batchSize: 16, epochs: 3 }),
-        n: 3,
-        groupSize: 3,
-        forgetSet: makeForgetSet({ name: 'f5', datasetId: dataset.id, kind: 'manual', indices: [1, 7, 12, 20, 33], params: {} }),
-        methods: ['dm-direct-trak'],
-        trak: { models: 2, k: 32, heldOut: 5 },
-      },
-      st,
-    );
+    compareUnlearners(tinyCompareRequest('synthetic-cmp-trak', { groupSize: 3, methods: ['dm-direct-trak'], trak: { models: 2, k: 32, heldOut: 5 } }), st);
   const reused = await alone(store);
   assert.equal(reused.datamodels, undefined);
   assert.equal(reused.trak?.key, r.trak.key, 'same held-out source, same TRAK artifact');
