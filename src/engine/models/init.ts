@@ -4,6 +4,7 @@
  * Bounds follow PyTorch's defaults for Linear/Conv2d (uniform ±1/√fan_in), the peer we compare with.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { fillUniform } from '../util/alea';
 import { deriveSeed } from '../util/seed';
 
 export interface ParamInit {
@@ -21,8 +22,12 @@ export function initStacked(seeds: readonly number[], inits: readonly ParamInit[
       if (p.kind === 'ones') return tf.ones([seeds.length, ...p.shape]);
       if (p.kind === 'zeros') return tf.zeros([seeds.length, ...p.shape]);
       const bound = 1 / Math.sqrt(p.fanIn ?? 1);
-      const perModel = seeds.map((s) => tf.randomUniform(p.shape, -bound, bound, 'float32', deriveSeed(s, p.name)));
-      return tf.stack(perModel);
+      const size = countParams([p]);
+      const values = new Float32Array(seeds.length * size);
+      // Model k's slice holds what tf.randomUniform(p.shape, -bound, bound, 'float32', its seed)
+      // would, bit for bit (util/alea.ts), written in place instead of K tensors and a stack.
+      seeds.forEach((s, k) => fillUniform(values.subarray(k * size, (k + 1) * size), -bound, bound, deriveSeed(s, p.name)));
+      return tf.tensor(values, [seeds.length, ...p.shape], 'float32');
     });
   }
   return out;
