@@ -172,7 +172,7 @@ function buildPack(cols: number, ld: number): Uint8Array<ArrayBuffer> {
 const modules = new Map<string, (memory: WebAssembly.Memory) => unknown>();
 const MAX_MODULES = 64;
 
-/** Compiled on first use (well under a millisecond); the least recently used is dropped past MAX_MODULES. */
+/** Compiled on first use (about 3 ms a module here, once per shape in a training run); the least recently used is dropped past MAX_MODULES. */
 function cached<F>(key: string, build: () => Uint8Array<ArrayBuffer>, fnName: string, memory: WebAssembly.Memory): F | undefined {
   let bound = modules.get(key);
   if (bound) modules.delete(key);
