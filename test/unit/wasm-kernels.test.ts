@@ -176,27 +176,53 @@ test('2-D and tiny matMuls (stock fallback path) with transposes', () => {
   }
 });
 
-test('SIMD matMul path gives the same bits as XNNPACK (the path it replaced)', () => {
-  // Shapes with M % 4 === 0 and N % 8 === 0 take our SIMD kernel; one extra row (or column)
-  // sends the same product to XNNPACK, whose rows and columns are computed independently.
+/** The product of one [m,k]x[k,n] slice by XNNPACK: stock wasm _FusedMatMul runs it for batch 1 without transposes. */
+function xnnpackSlice(a: tf.Tensor2D, b: tf.Tensor2D): tf.Tensor {
+  return tf.fused.matMul({ a: tf.expandDims(a, 0) as tf.Tensor3D, b: tf.expandDims(b, 0) as tf.Tensor3D });
+}
+
+test('SIMD matMul gives the same bits as XNNPACK: tile remainders in M and N, k blocks, transposes, broadcast b', () => {
+  // Our kernel tiles the output 4x8 and narrower/shorter for the remainder, packs b in blocks of
+  // k (partial sums continue from the stored float32) and reads a through strides; XNNPACK
+  // computes every element independently, so any difference in one element's order shows here.
+  // Every case has at least MIN_MACS_PER_SLICE (4096) multiply-adds, so it takes our kernel.
   tf.setBackend('wasm');
+  let seed = 900;
+  const cases: [batch: number, m: number, k: number, n: number][] = [
+    [2, 128, 256, 10], // the MLP's logits
+    [3, 33, 200, 25],
+    [2, 5, 300, 257], // N = 257: k in blocks of 127 rows, 3 blocks
+    [3, 32, 40, 24],
+    [2, 7, 600, 1],
+    [2, 6, 400, 2],
+    [2, 9, 200, 3],
+    [1, 3, 200, 13],
+    [2, 1, 600, 12],
+    [1, 130, 70, 7],
+  ];
+  for (const [batch, m, k, n] of cases) {
+    for (const ta of [false, true]) {
+      for (const tb of [false, true]) {
+        seed += 2;
+        const what = `[${batch},${m},${k}]x[${batch},${k},${n}] ta=${ta} tb=${tb}`;
+        tf.tidy(() => {
+          const a = tf.tensor(randn(seed, [batch, m, k]).values, [batch, m, k]) as tf.Tensor3D;
+          const b = tf.tensor(randn(seed + 1, [batch, k, n]).values, [batch, k, n]) as tf.Tensor3D;
+          // Transposes are exact, so the stored operand is the same math.
+          const got = tf.matMul(ta ? tf.transpose(a, [0, 2, 1]) : a, tb ? tf.transpose(b, [0, 2, 1]) : b, ta, tb);
+          const want = tf.concat(tf.unstack(a).map((ai, i) => xnnpackSlice(ai as tf.Tensor2D, tf.unstack(b)[i] as tf.Tensor2D)));
+          assert.deepEqual(got.shape, [batch, m, n], what);
+          assert.deepEqual(got.dataSync(), want.dataSync(), what);
+        });
+      }
+    }
+  }
+  // A 2-D b shared by every slice of a (broadcast), with remainder rows and columns.
   tf.tidy(() => {
-    const a = tf.tensor(randn(900, [3, 33, 200]).values, [3, 33, 200]);
-    const b = tf.tensor(randn(901, [3, 200, 25]).values, [3, 200, 25]);
-    const xnnRows = tf.matMul(a, tf.slice(b, [0, 0, 0], [3, 200, 24]));
-    const simdRows = tf.matMul(tf.slice(a, [0, 0, 0], [3, 32, 200]), tf.slice(b, [0, 0, 0], [3, 200, 24]));
-    assert.deepEqual(simdRows.dataSync(), tf.slice(xnnRows, [0, 0, 0], [3, 32, 24]).dataSync());
-    const at = tf.tensor(randn(902, [3, 40, 32]).values, [3, 40, 32]);
-    const dz = tf.tensor(randn(903, [3, 40, 25]).values, [3, 40, 25]);
-    const xnnCols = tf.matMul(at, dz, true, false);
-    const simdCols = tf.matMul(at, tf.slice(dz, [0, 0, 0], [3, 40, 24]), true, false);
-    assert.deepEqual(simdCols.dataSync(), tf.slice(xnnCols, [0, 0, 0], [3, 32, 24]).dataSync());
-    // N = 256 makes the SIMD path run k in blocks of 128 rows of b, continuing from the stored sums.
-    const tall = tf.tensor(randn(904, [2, 33, 300]).values, [2, 33, 300]);
-    const wide = tf.tensor(randn(905, [2, 300, 257]).values, [2, 300, 257]);
-    const xnnWide = tf.matMul(tall, wide);
-    const simdWide = tf.matMul(tf.slice(tall, [0, 0, 0], [2, 32, 300]), tf.slice(wide, [0, 0, 0], [2, 300, 256]));
-    assert.deepEqual(simdWide.dataSync(), tf.slice(xnnWide, [0, 0, 0], [2, 32, 256]).dataSync());
+    const a = tf.tensor(randn(990, [3, 13, 64]).values, [3, 13, 64]) as tf.Tensor3D;
+    const w = tf.tensor(randn(991, [64, 21]).values, [64, 21]) as tf.Tensor2D;
+    const want = tf.concat(tf.unstack(a).map((ai) => xnnpackSlice(ai as tf.Tensor2D, w)));
+    assert.deepEqual(tf.matMul(a, w).dataSync(), want.dataSync(), 'broadcast 2-D b');
   });
 });
 

@@ -2,21 +2,22 @@
  * BatchMatMul for wasm. Stock tfjs-backend-wasm sends anything but a single, untransposed
  * product to a scalar C loop (~1-2 GFLOP/s, worse with transposeA).
  *
- * Main path: our wasm-SIMD kernel (simd-gemm.ts) once per batch slice, reading a (transposed or
- * not) and b in place in the heap and writing straight into the output. It needs M a multiple
- * of 4 and N a multiple of 8; with transposeB, b's stack is transposed first (b is the weights
- * or the small operand in training).
+ * Main path: our wasm-SIMD kernel (simd-gemm.ts) once per batch slice and block of k, reading a
+ * (transposed or not) in place in the heap, b through a packed copy of its block, and writing
+ * straight into the output. Any M and N (a 4x8 tile with narrower and shorter tiles for the
+ * remainder); with transposeB, b's stack is transposed first (b is the weights or the small
+ * operand in training).
  *
- * Other shapes: XNNPACK's fully-connected operator, the stock backend's only fast product, for a
- * [1,M,K]x[1,K,N] product. Every operand is put in that layout first (one wasm Transpose for
- * the whole stack when a transpose is asked for), then XNNPACK runs once per batch slice on
+ * Without wasm SIMD: XNNPACK's fully-connected operator, the stock backend's only fast product,
+ * for a [1,M,K]x[1,K,N] product. Every operand is put in that layout first (one wasm Transpose
+ * for the whole stack when a transpose is asked for), then XNNPACK runs once per batch slice on
  * views into the stacked buffers. A b shared by all slices becomes a single call with the
  * slices of a stacked into the rows. XNNPACK packs b whenever it meets a new b, which in this
  * build costs about as much as the product itself for [128,784]x[784,64] (docs/wasm-kernels.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-import { GEMM_COLS, GEMM_ROWS, simdGemm, type GemmFn } from './simd-gemm';
+import { GEMM_ROWS, gemmFor } from './simd-gemm';
 import { asWasm, cFunction, disposeView, dispose, makeView, memoryOffset, tensorId, transpose, wasmMemory, zeros, type WasmBackend } from './wasm-backend';
 
 /**
@@ -67,36 +68,42 @@ interface ProductShape {
   batchShapeB: number[];
 }
 
-/** Every output slice with the SIMD kernel; a is read in place even when transposed. */
-function simdBatchMatMul(backend: WasmBackend, gemm: GemmFn, a: TensorInfo, b: TensorInfo, p: ProductShape): TensorInfo {
+/** Every output slice with the SIMD kernel (undefined without wasm SIMD); a is read in place even when transposed. */
+function simdBatchMatMul(backend: WasmBackend, memory: WebAssembly.Memory, a: TensorInfo, b: TensorInfo, p: ProductShape): TensorInfo | undefined {
   const { m, k, n } = p;
+  // Element strides of a(i, kk) along i and along kk.
+  const [sAi, sAk] = p.transposeA ? [1, m] : [k, 1];
+  const gemm = gemmFor(memory, m, n, { sAi, sAk, ld: n });
+  if (!gemm) return undefined;
   const batchB = tf.util.sizeFromShape(p.batchShapeB);
+  // Rows of b per pass, so that its packed block, which every row tile sweeps, stays in the L2 cache.
+  const kBlock = Math.min(k, Math.max(GEMM_ROWS, Math.floor(B_BLOCK_FLOATS / n)));
   const bRows = p.transposeB ? transpose(backend, { dataId: b.dataId, dtype: b.dtype, shape: [batchB, n, k] }, [0, 2, 1]) : b;
-  const out = backend.makeOutput(p.outShape, 'float32');
+  let out: TensorInfo | undefined;
+  let panels: TensorInfo | undefined;
   try {
+    out = backend.makeOutput(p.outShape, 'float32');
+    panels = backend.makeOutput([kBlock * n], 'float32');
     const idxA = broadcastIndex(p.outBatch, p.batchShapeA);
     const idxB = broadcastIndex(p.outBatch, p.batchShapeB);
     const aAt = memoryOffset(backend, a);
     const bAt = memoryOffset(backend, bRows);
     const outAt = memoryOffset(backend, out);
-    // Element strides of a(i, kk) along i and along kk.
-    const [rowStride, innerStride] = p.transposeA ? [1, m] : [k, 1];
+    const panelsAt = memoryOffset(backend, panels);
     const batch = tf.util.sizeFromShape(p.outBatch);
-    // Rows of b per pass, so that the part of b every row tile sweeps stays in the L2 cache.
-    const kBlock = Math.max(GEMM_ROWS, Math.floor(B_BLOCK_FLOATS / n));
     for (let o = 0; o < batch; o++) {
       const aSlice = aAt + idxA(o) * m * k * 4;
       const bSlice = bAt + idxB(o) * k * n * 4;
       for (let k0 = 0; k0 < k; k0 += kBlock) {
-        const kc = Math.min(kBlock, k - k0);
-        gemm(aSlice + k0 * innerStride * 4, bSlice + k0 * n * 4, outAt + o * m * n * 4, m, kc, n, rowStride, innerStride, k0 > 0 ? 1 : 0);
+        gemm(aSlice + k0 * sAk * 4, bSlice + k0 * n * 4, outAt + o * m * n * 4, Math.min(kBlock, k - k0), k0 > 0 ? 1 : 0, panelsAt);
       }
     }
     return out;
   } catch (e) {
-    dispose(backend, out);
+    if (out) dispose(backend, out);
     throw e;
   } finally {
+    if (panels) dispose(backend, panels);
     if (bRows !== b) dispose(backend, bRows);
   }
 }
@@ -130,10 +137,10 @@ export function makeBatchMatMulConfig(stock: KernelConfig): KernelConfig {
     const stockCanBroadcast = batchA === batchB || batchA === 1 || batchB === 1;
     if (m * n * k < MIN_MACS_PER_SLICE && stockCanBroadcast) return stock.kernelFunc({ inputs, backend: rawBackend, attrs });
     const memory = wasmMemory(backend);
-    const gemm = memory && m % GEMM_ROWS === 0 && n % GEMM_COLS === 0 ? simdGemm(memory) : undefined;
-    if (gemm) {
+    if (memory) {
       const shape = { m, k, n, transposeA, transposeB, outShape, outBatch, batchShapeA, batchShapeB };
-      return simdBatchMatMul(backend, gemm, a, b, shape);
+      const out = simdBatchMatMul(backend, memory, a, b, shape);
+      if (out) return out;
     }
     const stockIsFast = batch === 1 && !transposeA && !transposeB;
     if (stockIsFast) return stock.kernelFunc({ inputs, backend: rawBackend, attrs });

@@ -13,10 +13,12 @@ export const VOID = 0x40;
 
 // Opcodes (WebAssembly core 2.0 and the fixed-width SIMD extension).
 export const op = {
+  block: 0x02,
   loop: 0x03,
   if: 0x04,
   else: 0x05,
   end: 0x0b,
+  br: 0x0c,
   brIf: 0x0d,
   get: 0x20,
   set: 0x21,
@@ -26,6 +28,7 @@ export const op = {
   i32Const: 0x41,
   i32Eqz: 0x45,
   i32LtU: 0x49,
+  i32GeU: 0x4f,
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
@@ -37,6 +40,11 @@ export const simd = {
   load32Splat: 0x09,
   store: 0x0b,
   const: 0x0c,
+  load32Lane: 0x56,
+  store32Lane: 0x5a,
+  store64Lane: 0x5b,
+  load32Zero: 0x5c,
+  load64Zero: 0x5d,
   f32x4Splat: 0x13,
   f32x4Sqrt: 0xe3,
   f32x4Add: 0xe4,
