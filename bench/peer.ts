@@ -11,7 +11,7 @@
  *
  *   npm run build && npm run bench:peer -- [--quick] [--backend tensorflow|wasm] [--skip-torch] [--only workload|throughput|torch-seed-sets]
  *                                           [--n N] [--m M] [--epochs E] [--gd-epochs E] [--om-epochs E] [--dmm-epochs E] [--throughput-epochs E]
- *                                           [--cnn-models N] [--mlp-models K] [--save runs.jsonl] [--torch-from runs.jsonl] [--torch-seed-sets R]
+ *                                           [--cnn-models N] [--mlp-models K] [--throughput-repeats R] [--save runs.jsonl] [--torch-from runs.jsonl] [--torch-seed-sets R]
  */
 import { spawn } from 'node:child_process';
 import { appendFileSync, existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
@@ -43,13 +43,14 @@ interface Workload {
   gdEpochs: number;
   omEpochs: number;
   dmmEpochs: number;
-  /** Throughput part: CNN models, MLP ensemble size, epochs. */
+  /** Throughput part: CNN models, MLP ensemble size, epochs, and how often the MLP rows are measured (median reported). */
   cnnModels: number;
   mlpModels: number;
   throughputEpochs: number;
+  throughputRepeats: number;
 }
-const FULL: Workload = { nTrain: 1000, nVal: 1000, forget: 100, n: 100, m: 1000, epochs: 40, gdEpochs: 5, omEpochs: 20, dmmEpochs: 10, cnnModels: 10, mlpModels: 32, throughputEpochs: 2 };
-const QUICK: Workload = { ...FULL, n: 20, m: 100, epochs: 10, throughputEpochs: 1 };
+const FULL: Workload = { nTrain: 1000, nVal: 1000, forget: 100, n: 100, m: 1000, epochs: 40, gdEpochs: 5, omEpochs: 20, dmmEpochs: 10, cnnModels: 10, mlpModels: 32, throughputEpochs: 2, throughputRepeats: 5 };
+const QUICK: Workload = { ...FULL, n: 20, m: 100, epochs: 10, throughputEpochs: 1, throughputRepeats: 1 };
 const PHASES = ['originals', 'oracles', 'GD', 'OM', 'datamodels', 'DMM', 'KLoM'] as const;
 type Phase = (typeof PHASES)[number];
 const KLOM_ROWS = ['do-nothing', 'noise-floor', 'GD', 'OM', 'DMM'] as const;
@@ -157,6 +158,14 @@ async function oursWorkload(backend: BackendName, w: Workload, forgetFile: strin
   }
 }
 
+/** A throughput row measured several times: the median rate (and its seconds), and every run's rate. */
+function repeatedRow(rates: number[], modelExamples: number): { seconds: number; rate: number; rates: number[] } {
+  const sorted = [...rates].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  const rate = sorted.length % 2 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2;
+  return { seconds: modelExamples / rate, rate, rates };
+}
+
 async function oursThroughput(backend: BackendName, w: Workload): Promise<void> {
   await initBackend(backend);
   const ds = await loadDataset(undefined, { trainSize: w.nTrain, valSize: 10 });
@@ -165,11 +174,19 @@ async function oursThroughput(backend: BackendName, w: Workload): Promise<void> 
   const data = toDevice(ds.train.x, ds.train.y, ds.train.n, ds.inputShape);
   const model = buildModel(MLP, ds.inputShape, ds.classNames.length);
   const seeds = Array.from({ length: w.mlpModels }, (_, i) => i);
-  const warm = await trainEnsemble({ model, data: { ...data, n: Math.min(256, data.n) }, seeds: [0, 1], config: { ...config, epochs: 1 } });
+  // A short warm-up at the timed run's shapes (K models, batch 128), as throughput.py does: the
+  // first step at a new shape pays one-off costs (oneDNN builds its kernels per shape) that a
+  // real run amortises over hundreds of steps.
+  const warm = await trainEnsemble({ model, data: { ...data, n: Math.min(256, data.n) }, seeds: seeds.map((s) => 1000 + s), config: { ...config, epochs: 1 } });
   Object.values(warm.params).forEach((t) => t.dispose());
-  const r = await trainEnsemble({ model, data, seeds, config });
-  Object.values(r.params).forEach((t) => t.dispose());
-  const mlp = { seconds: r.seconds, rate: (r.examplesPerModel * w.mlpModels) / r.seconds };
+  // Repeated with fresh seeds: one 2-epoch run swings by ±10 % on this VM (both sides alike).
+  const mlpRates: number[] = [];
+  for (let rep = 0; rep < w.throughputRepeats; rep++) {
+    const r = await trainEnsemble({ model, data, seeds: seeds.map((s) => s + rep * 100), config });
+    Object.values(r.params).forEach((t) => t.dispose());
+    mlpRates.push((r.examplesPerModel * w.mlpModels) / r.seconds);
+  }
+  const mlp = repeatedRow(mlpRates, w.mlpModels * ds.train.n * w.throughputEpochs);
   // N small CNNs through the ensemble recipe (groups of K, worker processes where the backend uses them).
   const storeRoot = mkdtempSync(join(tmpdir(), 'bench-peer-store-'));
   try {
@@ -178,15 +195,20 @@ async function oursThroughput(backend: BackendName, w: Workload): Promise<void> 
     // group's (they run side by side); the recipe's prediction and storing are left out.
     // With one worker (tensorflow) that is the one-process row again: not repeated.
     const workers = workerCount(backend);
-    let mlpPooled: { seconds: number; rate: number; workers: number } | undefined;
+    let mlpPooled: (ReturnType<typeof repeatedRow> & { workers: number }) | undefined;
     if (workers > 1) {
-      const pooled = await trainEnsembleArtifact(
-        { dataset: ds, model: MLP, config, role: 'originals', count: w.mlpModels, groupSize: Math.ceil(w.mlpModels / workers) },
-        new Store(storeRoot),
-      );
-      const groupSeconds = pooled.manifest.groups.map((g) => new Store(storeRoot).readManifest<ModelsManifest>(MODELS_KIND, g.modelsKey)?.seconds ?? Number.NaN);
-      const trainWall = Math.max(...groupSeconds);
-      mlpPooled = { seconds: trainWall, rate: (w.mlpModels * ds.train.n * w.throughputEpochs) / trainWall, workers: pooled.manifest.workers };
+      const rates: number[] = [];
+      let used = workers;
+      for (let rep = 0; rep < w.throughputRepeats; rep++) {
+        const pooled = await trainEnsembleArtifact(
+          { dataset: ds, model: MLP, config, role: 'originals', count: w.mlpModels, groupSize: Math.ceil(w.mlpModels / workers), seedBase: rep * 100 },
+          new Store(storeRoot),
+        );
+        const groupSeconds = pooled.manifest.groups.map((g) => new Store(storeRoot).readManifest<ModelsManifest>(MODELS_KIND, g.modelsKey)?.seconds ?? Number.NaN);
+        rates.push((w.mlpModels * ds.train.n * w.throughputEpochs) / Math.max(...groupSeconds));
+        used = pooled.manifest.workers;
+      }
+      mlpPooled = { ...repeatedRow(rates, w.mlpModels * ds.train.n * w.throughputEpochs), workers: used };
     }
     const e = await trainEnsembleArtifact({ dataset: ds, model: { kind: 'cnn', channels: [16, 32] }, config, role: 'originals', count: w.cnnModels }, new Store(storeRoot));
     const cnn = { seconds: e.manifest.wallSeconds, rate: (w.cnnModels * ds.train.n * w.throughputEpochs) / e.manifest.wallSeconds, workers: e.manifest.workers };
@@ -430,6 +452,7 @@ async function driver(): Promise<void> {
     'throughput-epochs': 'throughputEpochs',
     'cnn-models': 'cnnModels',
     'mlp-models': 'mlpModels',
+    'throughput-repeats': 'throughputRepeats',
   };
   for (const [k, field] of Object.entries(overrides)) {
     const v = option(k);
@@ -527,8 +550,8 @@ async function driver(): Promise<void> {
         ? saved.get('torch')
         : skipTorch
           ? undefined
-          : await runChild(python, [join(repoRoot, 'bench', 'peer', 'throughput.py'), '--cnn-models', String(w.cnnModels), '--mlp-models', String(w.mlpModels), '--epochs', String(w.throughputEpochs), '--n-train', String(w.nTrain)], 'torch');
-      type T = Record<string, { seconds: number; rate: number; workers?: number }>;
+          : await runChild(python, [join(repoRoot, 'bench', 'peer', 'throughput.py'), '--cnn-models', String(w.cnnModels), '--mlp-models', String(w.mlpModels), '--epochs', String(w.throughputEpochs), '--n-train', String(w.nTrain), '--repeats', String(w.throughputRepeats)], 'torch');
+      type T = Record<string, { seconds: number; rate: number; rates?: number[]; workers?: number }>;
       const o = ours.result.rows as T;
       const t = (torch?.result.rows ?? {}) as T;
       console.log(`\nTraining throughput alone (model·examples/s, ${w.nTrain} points, batch 128, ${w.throughputEpochs} epoch(s))`);
@@ -538,7 +561,10 @@ async function driver(): Promise<void> {
         ...(o['mlp-ours-pool'] ? [row(`MLP 784-256-10, K = ${w.mlpModels} in ${o['mlp-ours-pool'].workers ?? 1} worker(s)`, 'mlp-ours-pool', 'mlp')] : []),
         row(`small CNN, N = ${w.cnnModels} (ours: ${o['cnn-ours'].workers ?? 1} worker(s))`, 'cnn-ours', 'cnn'),
       ]);
-      console.log('(ratios here are throughput ratios: > 1 means ours is faster; in the phase table they are time ratios: < 1 means ours is faster)');
+      for (const [side, rows] of [['ours', o], ['torch', t]] as const) {
+        for (const [name, r] of Object.entries(rows)) if (r.rates && r.rates.length > 1) console.log(`  ${side} ${name}: median of ${r.rates.length} runs; each: ${r.rates.map((x) => rate(x, 1)).join(', ')}`);
+      }
+      console.log('(ratios here are throughput ratios: > 1 means ours is faster; in the phase table they are time ratios: < 1 means ours is faster; MLP rows are medians of repeated runs, see above)');
     }
   } finally {
     rmSync(work, { recursive: true, force: true });
