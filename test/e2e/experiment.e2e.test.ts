@@ -31,8 +31,17 @@ test('New Experiment from the palette writes an experiment file and a forget set
   await answer(wb.page, /forget set/);
   await answer(wb.page, /Experiment name/, 'e2e');
   const file = join(wb.workspace, 'e2e.experiment.json');
-  await waitFor(async () => existsSync(file), 60_000, () => 'no e2e.experiment.json was written');
-  const e = JSON.parse(readFileSync(file, 'utf8')) as { n: number; forgetSets: string[] };
+  // The file can be seen between its creation and its contents landing (code-server's
+  // file system writes in two steps): wait until it holds the whole document.
+  const whole = () => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as { n: number; forgetSets: string[] };
+    } catch {
+      return undefined;
+    }
+  };
+  await waitFor(async () => whole() !== undefined, 60_000, () => (existsSync(file) ? `e2e.experiment.json is not valid JSON: ${readFileSync(file, 'utf8').slice(0, 200)}` : 'no e2e.experiment.json was written'));
+  const e = whole() as { n: number; forgetSets: string[] };
   assert.equal(e.n, 4);
   assert.deepEqual(e.forgetSets, ['forget-sets/e2e-random-100.forget.json']);
   assert.ok(existsSync(join(wb.workspace, e.forgetSets[0])));
