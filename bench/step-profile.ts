@@ -5,14 +5,15 @@
  * so a part's wall time is its cost. Not a test: it prints milliseconds per step.
  *
  *   node --import tsx bench/step-profile.ts [--backend tensorflow|wasm] [--K 1,32] [--hidden 256] [--steps 40]
+ *     [--backward written-out,autograd] [--repeats 1]   (variants alternate within one process)
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { initBackend, type BackendName } from '../src/engine/backend/select';
 import { loadDataset } from '../src/engine/data/registry';
 import { buildModel } from '../src/engine/models';
-import type { Params } from '../src/engine/models/types';
 import { parseTrainConfig } from '../src/engine/train/config';
 import { createOptimizer } from '../src/engine/train/optimizer';
+import { lossAndGradients } from '../src/engine/train/gradients';
 import { toDevice } from '../src/engine/train/predict';
 import { crossEntropy } from '../src/engine/train/trainer';
 
@@ -31,7 +32,8 @@ async function main(): Promise<void> {
   const ds = await loadDataset(undefined, { trainSize: 1000, valSize: 10 });
   const data = toDevice(ds.train.x, ds.train.y, ds.train.n, ds.inputShape);
   const model = buildModel({ kind: 'mlp', hidden }, ds.inputShape, ds.classNames.length);
-  for (const K of Ks) {
+  const variants = opt('backward', 'written-out').split(',');
+  for (let rep = 0; rep < Number(opt('repeats', '1')); rep++) for (const variant of variants) for (const K of Ks) {
     let { params } = model.init(Array.from({ length: K }, (_, i) => i));
     const optimizer = createOptimizer(parseTrainConfig({ lr: 0.05, batchSize: B, epochs: 1 }));
     const parts = { gather: 0, fwdBwd: 0, update: 0, loss: 0, yield: 0 };
@@ -44,16 +46,7 @@ async function main(): Promise<void> {
       const xb = tf.tidy(() => tf.reshape(tf.gather(data.x, tf.reshape(idxT, [K * B])), [K, B, ...model.inputShape]));
       const yb = tf.tidy(() => tf.reshape(tf.gather(data.y, tf.reshape(idxT, [K * B])), [K, B]) as tf.Tensor2D);
       const t1 = performance.now();
-      const { grads, losses } = tf.tidy(() => {
-        let perModel: tf.Tensor1D | undefined;
-        const names = model.paramNames;
-        const { grads: g } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-          const p: Params = Object.fromEntries(names.map((n, i) => [n, ps[i]]));
-          perModel = tf.keep(crossEntropy(model.apply(p, {}, xb, true).logits, idxT, yb));
-          return tf.sum(perModel);
-        })(names.map((n) => params[n]));
-        return { grads: Object.fromEntries(names.map((n, i) => [n, g[i]])) as Params, losses: perModel as tf.Tensor1D };
-      });
+      const { grads, losses } = lossAndGradients(variant === 'autograd' ? { ...model, applyWithBackward: undefined } : model, crossEntropy, params, {}, { x: xb, indices: idxT, labels: yb }, 1);
       const t2 = performance.now();
       params = optimizer.step(params, grads, 0.05);
       const t3 = performance.now();
@@ -80,7 +73,7 @@ async function main(): Promise<void> {
     const line = Object.entries(parts)
       .map(([k, v]) => `${k} ${(v / steps).toFixed(2)}`)
       .join('  ');
-    process.stdout.write(`${tf.getBackend()} MLP ${hidden.join('-')} K=${K}: ms/step ${(total / steps).toFixed(2)} (${line}); model·ex/s ${Math.round((K * B * steps) / (total / 1000))}\n`);
+    process.stdout.write(`${tf.getBackend()} MLP ${hidden.join('-')} K=${K} ${variant}: ms/step ${(total / steps).toFixed(2)} (${line}); model·ex/s ${Math.round((K * B * steps) / (total / 1000))}\n`);
     lossSum.dispose();
     optimizer.dispose();
     Object.values(params).forEach((t) => t.dispose());

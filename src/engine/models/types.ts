@@ -33,6 +33,14 @@ export interface ForwardResult {
   state?: ModelState;
 }
 
+/** A training forward pass that keeps what its hand-written backward needs. */
+export interface ForwardWithBackward {
+  /** [K, B, C] */
+  logits: tf.Tensor3D;
+  /** The gradient of every parameter, given the loss's gradient with respect to `logits`. */
+  backward(dLogits: tf.Tensor3D): Params;
+}
+
 export interface ModelDef {
   readonly spec: ModelSpec;
   readonly inputShape: readonly number[];
@@ -45,6 +53,12 @@ export interface ModelDef {
    * updated running statistics; in eval mode it uses the stored ones.
    */
   apply(params: Params, state: ModelState, x: tf.Tensor, training: boolean): ForwardResult;
+  /**
+   * The same forward pass as `apply` in training mode, with its backward written out: fewer
+   * kernels than autograd records (docs/training.md). Only models without state have it; the
+   * trainer falls back to autograd for the others.
+   */
+  applyWithBackward?(params: Params, x: tf.Tensor): ForwardWithBackward;
   /** Number of trainable scalars of one model. */
   paramCount(): number;
 }

@@ -4,7 +4,7 @@
  * hyper-parameters mean the same as in the authors' code. The learning rate is passed per step.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { createInPlaceMomentum } from '../backend/native-momentum';
+import { createInPlaceAdam, createInPlaceMomentum, type InPlaceOptimizer } from '../backend/native-optimizers';
 import { ADAM_STEP, type AdamStepAttrs } from '../backend/wasm-kernels/simd-adam';
 import { SGD_MOMENTUM_STEP, type SgdMomentumStepAttrs } from '../backend/wasm-kernels/simd-sgd';
 import type { Params } from '../models/types';
@@ -24,17 +24,19 @@ function replaceAll(old: Params, next: Params): void {
   for (const name of Object.keys(old)) if (old[name] !== next[name]) old[name].dispose();
 }
 
+function stepInPlace(inPlace: InPlaceOptimizer, params: Params, grads: Params, lr: number): Params {
+  const nextParams: Params = {};
+  for (const name of Object.keys(params)) nextParams[name] = inPlace.step(name, params[name], grads[name], lr);
+  return nextParams;
+}
+
 function sgd(momentum: number, weightDecay: number): Optimizer {
   let bufs: Params | undefined;
   // In place where the backend can (tfjs-node); the same float32 values either way.
   const inPlace = momentum > 0 ? createInPlaceMomentum(momentum, weightDecay) : undefined;
   return {
     step(params, grads, lr) {
-      if (inPlace) {
-        const nextParams: Params = {};
-        for (const name of Object.keys(params)) nextParams[name] = inPlace.step(name, params[name], grads[name], lr);
-        return nextParams;
-      }
+      if (inPlace) return stepInPlace(inPlace, params, grads, lr);
       const nextParams: Params = {};
       const nextBufs: Params = {};
       // One fused pass where the backend has it (wasm); it computes the same float32 values.
@@ -81,8 +83,11 @@ function adam(weightDecay: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): Opti
   let m: Params | undefined;
   let v: Params | undefined;
   let t = 0;
+  // In place where the backend can (tfjs-node), with TensorFlow's rounding (a training revision).
+  const inPlace = createInPlaceAdam(beta1, beta2, eps, weightDecay);
   return {
     step(params, grads, lr) {
+      if (inPlace) return stepInPlace(inPlace, params, grads, lr);
       t += 1;
       const nextParams: Params = {};
       const nextM: Params = {};
@@ -124,6 +129,7 @@ function adam(weightDecay: number, beta1 = 0.9, beta2 = 0.999, eps = 1e-8): Opti
       if (m) replaceAll(m, {});
       if (v) replaceAll(v, {});
       m = v = undefined;
+      inPlace?.dispose();
     },
   };
 }

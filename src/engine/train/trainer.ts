@@ -4,18 +4,22 @@
  * so model k's gradient is exactly the one it would get trained alone.
  */
 import * as tf from '@tensorflow/tfjs-core';
+import { softmaxCrossEntropy } from '../backend/fused-ops';
 import { UnlearnError } from '../errors';
 import type { ModelDef, ModelState, Params } from '../models/types';
 import { learningRate, type TrainConfig } from './config';
 import { epochOrder } from './data-order';
+import { lossAndGradients, type Objective } from './gradients';
 import { createOptimizer, type Optimizer } from './optimizer';
 
 /**
  * Bumped whenever training changes what a given recipe and seed produce; part of every stored
  * model's key, so artifacts from an older trainer are retrained rather than mixed in.
  * 2: short last batches take proportionally shorter steps.
+ * 3: the MLP's backward is written out, with TensorFlow's fused cross-entropy and ReLU-gradient
+ *    kernels on tfjs-node; float32 rounding differs from autograd's (gradients by about 1e-8).
  */
-export const TRAINING_REVISION = 2;
+export const TRAINING_REVISION = 3;
 
 /** Data that stays on the backend for the whole run. */
 export interface DeviceData {
@@ -37,8 +41,6 @@ export interface TrainProgress {
   etaSeconds: number;
 }
 
-/** Per-model loss [K] for one minibatch; the default is cross-entropy on the labels. */
-export type Objective = (logits: tf.Tensor3D, batchIndices: tf.Tensor2D, labels: tf.Tensor2D) => tf.Tensor1D;
 
 export interface TrainRequest {
   model: ModelDef;
@@ -79,13 +81,26 @@ export interface TrainResult {
   seconds: number;
 }
 
-export const crossEntropy: Objective = (logits, _idx, labels) =>
-  tf.tidy(() => {
-    const C = logits.shape[2];
-    const oneHot = tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor2D, C) as tf.Tensor3D;
-    const logp = tf.logSoftmax(logits);
-    return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logp), 2), 1)) as tf.Tensor1D;
-  });
+export type { Objective };
+
+/** Mean cross-entropy per model; the default objective. */
+export const crossEntropy: Objective = Object.assign(
+  (logits: tf.Tensor3D, _idx: tf.Tensor2D, labels: tf.Tensor2D) =>
+    tf.tidy(() => {
+      const C = logits.shape[2];
+      const oneHot = tf.oneHot(tf.cast(labels, 'int32') as tf.Tensor2D, C) as tf.Tensor3D;
+      const logp = tf.logSoftmax(logits);
+      return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logp), 2), 1)) as tf.Tensor1D;
+    }),
+  {
+    logitGradient: (logits: tf.Tensor3D, _idx: tf.Tensor2D, labels: tf.Tensor2D, scale: number) =>
+      tf.tidy(() => {
+        const [K, B, C] = logits.shape;
+        const { loss, dLogits } = softmaxCrossEntropy(tf.reshape(logits, [K * B, C]), tf.reshape(labels, [K * B]));
+        return { losses: tf.mean(tf.reshape(loss, [K, B]), 1) as tf.Tensor1D, dLogits: tf.reshape(tf.mul(dLogits, scale / B), [K, B, C]) as tf.Tensor3D };
+      }),
+  },
+);
 
 function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new UnlearnError('cancelled', 'training was cancelled');
@@ -139,31 +154,15 @@ export async function trainEnsemble(req: TrainRequest): Promise<TrainResult> {
         const idx = new Int32Array(K * b);
         for (let k = 0; k < K; k++) idx.set(orders[k].subarray(start, start + b), k * b);
         const lr = learningRate(config, epochOffset + epoch, s, stepsPerEpoch);
+        // A short last batch takes a proportionally shorter step (its mean loss × b/B), so
+        // every example weighs the same within an epoch: a full-size step on a handful of
+        // points (4 of 900 at batch 128) throws momentum SGD off and the models fit worse.
         const { grads, losses, newState } = tf.tidy(() => {
-          const idxT = tf.tensor2d(idx, [K, b], 'int32');
-          const flat = tf.reshape(idxT, [K * b]);
-          const xb = tf.reshape(tf.gather(data.x, flat), [K, b, ...model.inputShape]);
-          const yb = tf.reshape(tf.gather(data.y, flat), [K, b]) as tf.Tensor2D;
-          let stateOut: ModelState | undefined;
-          const names = model.paramNames;
-          const f = (...ps: tf.Tensor[]) => {
-            const p: Params = Object.fromEntries(names.map((n, i) => [n, ps[i]]));
-            const out = model.apply(p, state, xb, true);
-            if (out.state) stateOut = Object.fromEntries(Object.entries(out.state).map(([n, t]) => [n, tf.keep(t)]));
-            const perModel = objective(out.logits, idxT, yb);
-            return tf.keep(perModel);
-          };
-          // valueAndGrads needs a scalar: the sum of per-model losses keeps gradients separate.
-          let perModel: tf.Tensor1D | undefined;
-          const { grads: g } = tf.valueAndGrads((...ps: tf.Tensor[]) => {
-            perModel = f(...ps) as tf.Tensor1D;
-            // A short last batch takes a proportionally shorter step (its mean loss × b/B), so
-            // every example weighs the same within an epoch: a full-size step on a handful of
-            // points (4 of 900 at batch 128) throws momentum SGD off and the models fit worse.
-            return b === B ? tf.sum(perModel) : tf.mul(tf.sum(perModel), b / B);
-          })(names.map((n) => params[n]));
-          const gradMap: Params = Object.fromEntries(names.map((n, i) => [n, g[i]]));
-          return { grads: gradMap, losses: perModel as tf.Tensor1D, newState: stateOut };
+          const indices = tf.tensor2d(idx, [K, b], 'int32');
+          const flat = tf.reshape(indices, [K * b]);
+          const x = tf.reshape(tf.gather(data.x, flat), [K, b, ...model.inputShape]);
+          const labels = tf.reshape(tf.gather(data.y, flat), [K, b]) as tf.Tensor2D;
+          return lossAndGradients(model, objective, params, state, { x, indices, labels }, b / B);
         });
         params = optimizer.step(params, grads, lr);
         if (newState) {

@@ -9,7 +9,14 @@ import { crossEntropy, type Objective } from '../train/trainer';
 
 export { crossEntropy };
 
-export const negCrossEntropy: Objective = (logits, idx, labels) => tf.tidy(() => tf.neg(crossEntropy(logits, idx, labels)) as tf.Tensor1D);
+export const negCrossEntropy: Objective = Object.assign((logits: tf.Tensor3D, idx: tf.Tensor2D, labels: tf.Tensor2D) => tf.tidy(() => tf.neg(crossEntropy(logits, idx, labels)) as tf.Tensor1D), {
+  logitGradient: (logits: tf.Tensor3D, idx: tf.Tensor2D, labels: tf.Tensor2D, scale: number) =>
+    tf.tidy(() => {
+      if (!crossEntropy.logitGradient) throw new Error('cross-entropy has a closed-form gradient');
+      const { losses, dLogits } = crossEntropy.logitGradient(logits, idx, labels, -scale);
+      return { losses: tf.neg(losses) as tf.Tensor1D, dLogits };
+    }),
+});
 
 /** Per-example CE [K,B]. */
 function ceTerms(logits: tf.Tensor3D, labels: tf.Tensor2D): tf.Tensor2D {
@@ -32,11 +39,21 @@ export function gatherTargets(table: tf.Tensor2D, perModel: boolean, n: number, 
 
 /** MSE between the full logit vector and a target (PyTorch's MSELoss: mean over batch and classes). */
 export function mseToTargets(table: tf.Tensor2D, perModel: boolean, n: number): Objective {
-  return (logits, idx) =>
-    tf.tidy(() => {
-      const t = gatherTargets(table, perModel, n, idx);
-      return tf.mean(tf.squaredDifference(logits, t), [1, 2]) as tf.Tensor1D;
-    });
+  return Object.assign(
+    (logits: tf.Tensor3D, idx: tf.Tensor2D) =>
+      tf.tidy(() => {
+        const t = gatherTargets(table, perModel, n, idx);
+        return tf.mean(tf.squaredDifference(logits, t), [1, 2]) as tf.Tensor1D;
+      }),
+    {
+      logitGradient: (logits: tf.Tensor3D, idx: tf.Tensor2D, _labels: tf.Tensor2D, scale: number) =>
+        tf.tidy(() => {
+          const [, B, C] = logits.shape;
+          const diff = tf.sub(logits, gatherTargets(table, perModel, n, idx));
+          return { losses: tf.mean(tf.square(diff), [1, 2]) as tf.Tensor1D, dLogits: tf.mul(diff, (2 * scale) / (B * C)) as tf.Tensor3D };
+        }),
+    },
+  );
 }
 
 /**

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as tf from '@tensorflow/tfjs-core';
-import { createInPlaceMomentum } from '../../src/engine/backend/native-momentum';
+import { createInPlaceMomentum } from '../../src/engine/backend/native-optimizers';
 import { initBackend } from '../../src/engine/backend/select';
 import type { Params } from '../../src/engine/models/types';
 import { createOptimizer } from '../../src/engine/train/optimizer';
@@ -103,4 +103,94 @@ test('in-place SGD continues from params the caller replaced between steps', asy
   await assertSameBits(p, expected, 'after replacing the params');
   opt.dispose();
   tf.dispose([...Object.values(p), ...Object.values(expected), ...Object.values(half)]);
+});
+
+/** PyTorch's Adam in float64 over plain arrays: what the in-place update must give to float32 rounding. */
+async function adamReference(weightDecay: number, steps: number, gradScale: number): Promise<Record<string, Float64Array>> {
+  const [beta1, beta2, eps] = [0.9, 0.999, 1e-8];
+  const p0 = initial();
+  const out: Record<string, Float64Array> = {};
+  for (const n of Object.keys(shapes)) {
+    const p = Float64Array.from(await p0[n].data());
+    const m = new Float64Array(p.length);
+    const v = new Float64Array(p.length);
+    for (let s = 0; s < steps; s++) {
+      const gs = gradsAt(s);
+      const g = await gs[n].data();
+      tf.dispose(Object.values(gs));
+      const [c1, c2] = [1 - Math.pow(beta1, s + 1), 1 - Math.pow(beta2, s + 1)];
+      for (let i = 0; i < p.length; i++) {
+        const gi = g[i] * gradScale + weightDecay * p[i];
+        m[i] = beta1 * m[i] + (1 - beta1) * gi;
+        v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+        p[i] -= ((lrs[s] / 50) * (m[i] / c1)) / (Math.sqrt(v[i] / c2) + eps);
+      }
+    }
+    out[n] = p;
+  }
+  tf.dispose(Object.values(p0));
+  return out;
+}
+
+test('Adam on tfjs-node, updated in place, is PyTorch Adam to float32 rounding (ε placed as PyTorch does), keeps no tensor, and never changes a tensor the caller kept', async (t) => {
+  if ((await initBackend()).name !== 'tensorflow') {
+    t.skip('runs on the tensorflow backend only');
+    return;
+  }
+  // Gradients near ε (scale 1e-8) are where TensorFlow's own ε placement would differ from PyTorch's.
+  for (const [weightDecay, gradScale] of [
+    [5e-4, 1],
+    [0, 1],
+    [0, 1e-8],
+  ]) {
+    const before = tf.memory().numTensors;
+    const opt = createOptimizer({ optimizer: 'adam', momentum: 0, weightDecay });
+    let p = initial();
+    let kept: tf.Tensor | undefined;
+    let keptValues: Float32Array | undefined;
+    for (let s = 0; s < lrs.length; s++) {
+      if (s === 3) {
+        kept = tf.clone(p.w);
+        keptValues = Float32Array.from(await kept.data());
+      }
+      const g = gradsAt(s);
+      const scaled = tf.tidy(() => Object.fromEntries(Object.entries(g).map(([n, v]) => [n, tf.mul(v, gradScale)])) as Params);
+      tf.dispose(Object.values(g));
+      p = opt.step(p, scaled, lrs[s] / 50);
+    }
+    const expected = await adamReference(weightDecay, lrs.length, gradScale);
+    const pathLength = lrs.reduce((a, b) => a + b / 50, 0);
+    const p0 = initial();
+    for (const n of Object.keys(shapes)) {
+      const [a, start] = [await p[n].data(), await p0[n].data()];
+      for (let i = 0; i < a.length; i++) {
+        // Adam moves a weight by at most about lr per step: float32 rounding of those moves, and of p at every step.
+        const tol = 1e-5 * pathLength + 3e-7 * Math.max(Math.abs(expected[n][i]), Math.abs(start[i])) + 1e-12;
+        assert.ok(Math.abs(a[i] - expected[n][i]) <= tol, `wd ${weightDecay}, grad scale ${gradScale}: ${n}[${i}] is ${a[i]}, PyTorch's Adam ${expected[n][i]}`);
+      }
+    }
+    assert.deepEqual(await kept?.data(), keptValues, 'a clone kept by the caller was changed in place');
+    opt.dispose();
+    tf.dispose([...Object.values(p), ...Object.values(p0), kept as tf.Tensor]);
+    assert.equal(tf.memory().numTensors, before, 'tensors left behind');
+  }
+});
+
+test('in-place Adam takes the first step at PyTorch size: −lr·g/(|g| + ε) from zero weights', async (t) => {
+  if ((await initBackend()).name !== 'tensorflow') {
+    t.skip('runs on the tensorflow backend only');
+    return;
+  }
+  // At lr 0.1 a relative step-size error of 1e-6 shows; float32 rounding near 0.1 is 4 ulps here.
+  const opt = createOptimizer({ optimizer: 'adam', momentum: 0, weightDecay: 0 });
+  const g = gradsAt(0);
+  const gValues = await g.w.data();
+  const p = opt.step({ w: tf.zeros(shapes.w), b: tf.zeros(shapes.b) }, g, 0.1);
+  const got = await p.w.data();
+  got.forEach((v, i) => {
+    const expected = (-0.1 * gValues[i]) / (Math.abs(gValues[i]) + 1e-8);
+    assert.ok(Math.abs(v - expected) <= 3e-8, `w[${i}] is ${v}, PyTorch's first step ${expected}`);
+  });
+  opt.dispose();
+  tf.dispose(Object.values(p));
 });
