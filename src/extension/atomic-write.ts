@@ -11,6 +11,7 @@
 
 /** The part of `vscode.workspace.fs` a whole-file write uses. */
 export interface RenamingFileSystem<U> {
+  stat(uri: U): PromiseLike<{ type: number }>;
   writeFile(uri: U, content: Uint8Array): PromiseLike<void>;
   rename(source: U, target: U, options: { overwrite: boolean }): PromiseLike<void>;
   delete(uri: U): PromiseLike<void>;
@@ -31,8 +32,24 @@ export function tempSiblingPath(path: string): string {
   return `${path.slice(0, cut)}.${path.slice(cut)}.${crypto.randomUUID().slice(0, 8)}.tmp`;
 }
 
-/** Writes `content` as the whole of `uri`: the old file or the new one, never a part. */
+/** `vscode.FileType.SymbolicLink`, a bit of `FileStat.type`. */
+const SYMBOLIC_LINK = 64;
+
+async function isSymbolicLink<U>(fs: RenamingFileSystem<U>, uri: U): Promise<boolean> {
+  try {
+    return ((await fs.stat(uri)).type & SYMBOLIC_LINK) !== 0;
+  } catch {
+    return false; // not there yet
+  }
+}
+
+/**
+ * Writes `content` as the whole of `uri`: the old file or the new one, never a part. A symbolic
+ * link is written through in place (as VS Code's own atomic save does): a rename would replace
+ * the link with a copy.
+ */
 export async function writeFileAtomic<U extends PathUri<U>>(fs: RenamingFileSystem<U>, uri: U, content: Uint8Array): Promise<void> {
+  if (await isSymbolicLink(fs, uri)) return fs.writeFile(uri, content);
   const temp = uri.with({ path: tempSiblingPath(uri.path) });
   try {
     await fs.writeFile(temp, content);

@@ -6,8 +6,8 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { open, rename, rm } from 'node:fs/promises';
+import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
+import { lstat, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tempSiblingPath, writeFileAtomic, writeJsonAtomic, type RenamingFileSystem } from '../../src/extension/atomic-write';
@@ -22,6 +22,12 @@ class FileUri {
 /** Disk writes in two steps; `between` runs after the file is created and before it is filled. */
 function twoStepDisk(between: (path: string, content: Uint8Array) => void | Promise<void> = () => undefined): RenamingFileSystem<FileUri> {
   return {
+    async stat(uri) {
+      // The bits of vscode.FileType: File 1, Directory 2, SymbolicLink 64.
+      const s = await lstat(uri.path);
+      const target = s.isSymbolicLink() ? await stat(uri.path) : s;
+      return { type: (target.isDirectory() ? 2 : 1) | (s.isSymbolicLink() ? 64 : 0) };
+    },
     async writeFile(uri, content) {
       const handle = await open(uri.path, 'w');
       try {
@@ -97,6 +103,18 @@ test('a rename that fails reports its own error and removes the temporary', asyn
   await assert.rejects(writeFileAtomic(twoStepDisk(), new FileUri(target), bytes('a,b\n')), /EISDIR|ENOTEMPTY|EEXIST/);
   assert.deepEqual(readdirSync(dir), ['export.csv']);
   assert.deepEqual(readdirSync(target), ['inside']);
+});
+
+test('a symbolic link stays a link: the file it points to gets the content', async () => {
+  const dir = folder();
+  mkdirSync(join(dir, 'shared'));
+  writeFileSync(join(dir, 'shared', 'real.experiment.json'), '{"n": 4}\n');
+  const link = join(dir, 'linked.experiment.json');
+  symlinkSync(join('shared', 'real.experiment.json'), link);
+  await writeFileAtomic(twoStepDisk(), new FileUri(link), bytes('{"n": 8}\n'));
+  assert.ok(lstatSync(link).isSymbolicLink());
+  assert.equal(readFileSync(join(dir, 'shared', 'real.experiment.json'), 'utf8'), '{"n": 8}\n');
+  assert.deepEqual(readdirSync(dir).sort(), ['linked.experiment.json', 'shared']);
 });
 
 test('JSON documents are written with a two-space indent and a final newline', async () => {
