@@ -5,6 +5,7 @@
 import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { METHOD_NAMES, type Experiment } from '../protocol/experiment';
+import { writeJsonAtomic } from './atomic-write';
 import { pluginsSetting } from './config';
 import type { EngineHost } from './engine/host';
 import { findExperiments, recipeOf, resolveInWorkspace, workspaceRoot, type ExperimentFile } from './experiments';
@@ -33,10 +34,6 @@ export async function pickExperiment(arg?: unknown): Promise<Picked | undefined>
     { title: 'Unlearn: which experiment?' },
   );
   return pick ? { file: pick.f } : undefined;
-}
-
-async function writeJson(uri: vscode.Uri, value: unknown): Promise<void> {
-  await vscode.workspace.fs.writeFile(uri, new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n'));
 }
 
 /** The experiment's first forget set as an absolute path, or a message. */
@@ -124,7 +121,7 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
       experiment.forgetSets = [`forget-sets/${name}-random-100.forget.json`];
     }
     const uri = vscode.Uri.file(join(root, `${name}.experiment.json`));
-    await writeJson(uri, experiment);
+    await writeJsonAtomic(vscode.workspace.fs, uri, experiment);
     experiments.refresh();
     await vscode.window.showTextDocument(uri, { preview: false });
     void vscode.window.showInformationMessage(`Unlearn: created ${name}.experiment.json. Next: Train Originals.`);

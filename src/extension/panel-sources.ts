@@ -9,6 +9,7 @@ import { linearSettingsSchema } from '../engine/linear/settings';
 import type { LinearStudyResult } from '../engine/linear/study';
 import { Rng } from '../engine/util/rng';
 import { decodeBytes, type JobInfo, type JobResult } from '../protocol';
+import { writeJsonAtomic } from './atomic-write';
 import type { JobEvent, JobStore } from './job-store';
 import type { Experiment } from '../protocol/experiment';
 import type { RunSnapshot } from '../protocol/webview/run';
@@ -115,7 +116,7 @@ export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, exp
       const rel = `forget-sets/${safe}.forget.json`;
       const doc = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(experimentUri))) as { forgetSets?: string[] };
       doc.forgetSets = [rel, ...(doc.forgetSets ?? []).filter((f) => f !== rel)];
-      await vscode.workspace.fs.writeFile(experimentUri, new TextEncoder().encode(JSON.stringify(doc, null, 2) + '\n'));
+      await writeJsonAtomic(vscode.workspace.fs, experimentUri, doc);
       onSaved();
       return { path: file, sets: savedSets() };
     },

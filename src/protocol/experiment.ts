@@ -42,6 +42,8 @@ export type Experiment = z.infer<typeof experimentSchema>;
 export type ExperimentInput = z.input<typeof experimentSchema>;
 
 export function parseExperiment(text: string, file: string): Experiment {
+  // An empty file is most often one still being written, or cut short by a crash.
+  if (text.trim() === '') throw new Error(`${file}: the file is empty`);
   let json: unknown;
   try {
     json = JSON.parse(text);

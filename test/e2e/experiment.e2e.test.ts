@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { notification, openWorkbench, runCommand, screenshot, waitFor, webviewFrame, type Workbench } from './harness';
@@ -23,6 +23,11 @@ async function answer(page: Page, title: RegExp, text?: string): Promise<void> {
   await page.keyboard.press('Enter');
 }
 
+/** A row of the Experiments view (not the Explorer's) whose text contains `text`. */
+function experimentsRow(page: Page, text: string | RegExp) {
+  return page.locator('.pane', { has: page.locator('.pane-header', { hasText: 'Experiments' }) }).locator('.monaco-list-row', { hasText: text }).first();
+}
+
 test('New Experiment from the palette writes an experiment file and a forget set', async () => {
   await runCommand(wb.page, 'Unlearn: New Experiment');
   await answer(wb.page, /dataset/);
@@ -31,21 +36,65 @@ test('New Experiment from the palette writes an experiment file and a forget set
   await answer(wb.page, /forget set/);
   await answer(wb.page, /Experiment name/, 'e2e');
   const file = join(wb.workspace, 'e2e.experiment.json');
-  // The file can be seen between its creation and its contents landing (code-server's
-  // file system writes in two steps): wait until it holds the whole document.
+  // The extension writes the file whole (a temporary renamed into place): from the moment it
+  // exists it parses. Written in place, it could be read between its creation and its contents
+  // landing ('Unexpected end of JSON input' on CI).
+  let torn: string | undefined;
   const whole = () => {
+    if (!existsSync(file)) return undefined;
+    const text = readFileSync(file, 'utf8');
     try {
-      return JSON.parse(readFileSync(file, 'utf8')) as { n: number; forgetSets: string[] };
+      return JSON.parse(text) as { n: number; forgetSets: string[] };
     } catch {
+      torn ??= text;
       return undefined;
     }
   };
   await waitFor(async () => whole() !== undefined, 60_000, () => (existsSync(file) ? `e2e.experiment.json is not valid JSON: ${readFileSync(file, 'utf8').slice(0, 200)}` : 'no e2e.experiment.json was written'));
+  assert.equal(torn, undefined, `e2e.experiment.json was seen incomplete: ${JSON.stringify(torn?.slice(0, 200))}`);
   const e = whole() as { n: number; forgetSets: string[] };
   assert.equal(e.n, 4);
   assert.deepEqual(e.forgetSets, ['forget-sets/e2e-random-100.forget.json']);
   assert.ok(existsSync(join(wb.workspace, e.forgetSets[0])));
+  // The Experiments view shows the new experiment with its forget set (not an empty view).
+  await runCommand(wb.page, 'Focus on Experiments View');
+  await experimentsRow(wb.page, 'preset quick').waitFor({ timeout: 30_000 });
+  await experimentsRow(wb.page, 'forget-sets/e2e-random-100.forget.json').waitFor({ timeout: 30_000 });
   await screenshot(wb.page, 'new-experiment');
+});
+
+test('the Experiments view follows a file replaced by a rename (as the extension writes) and lists a broken file with its error', async () => {
+  const file = join(wb.workspace, 'e2e.experiment.json');
+  const original = readFileSync(file, 'utf8');
+  const replace = (text: string) => {
+    const temp = join(wb.workspace, '.e2e.experiment.json.e2etest.tmp');
+    writeFileSync(temp, text);
+    renameSync(temp, file);
+  };
+  // The methods row's text (label and description, white space left out).
+  let shown = '';
+  const methods = async () => (shown = (await experimentsRow(wb.page, /^\s*methods/).textContent().catch(() => '')) ?? '').replace(/\s+/g, '');
+  await runCommand(wb.page, 'Focus on Experiments View');
+  try {
+    replace(JSON.stringify({ ...JSON.parse(original), methods: ['gd'] }, null, 2));
+    await waitFor(async () => (await methods()) === 'methodsgd', 30_000, () => `the view did not follow the renamed file: ${shown}`);
+  } finally {
+    replace(original);
+  }
+  await waitFor(async () => (await methods()) === 'methodsgd,ga,scrub,om,dmm', 30_000, () => `the view did not follow the file renamed back: ${shown}`);
+
+  const broken = join(wb.workspace, 'broken.experiment.json');
+  writeFileSync(broken, '{"version": 1,');
+  try {
+    const row = experimentsRow(wb.page, 'broken.experiment.json');
+    await row.waitFor({ timeout: 30_000 });
+    assert.match((await row.textContent()) ?? '', /cannot be read: not valid JSON/);
+    await experimentsRow(wb.page, 'preset quick').waitFor({ timeout: 10_000 });
+    await screenshot(wb.page, 'experiments-view');
+  } finally {
+    rmSync(broken, { force: true });
+  }
+  await experimentsRow(wb.page, 'broken.experiment.json').waitFor({ state: 'detached', timeout: 30_000 });
 });
 
 test('Train Originals and Train Oracles run as jobs with progress and store the ensembles', async () => {

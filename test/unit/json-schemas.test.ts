@@ -19,4 +19,5 @@ test('experiment files: defaults filled in, bad fields named', () => {
   // A plug-in unlearner's id is known only when its module loads: the file takes any id-shaped name.
   assert.deepEqual(parseExperiment('{"version":1,"name":"x","methods":["gd","random-labels"]}', 'e.experiment.json').methods, ['gd', 'random-labels']);
   assert.throws(() => parseExperiment('{', 'd.experiment.json'), /not valid JSON/);
+  assert.throws(() => parseExperiment(' \n', 'f.experiment.json'), /^Error: f\.experiment\.json: the file is empty$/);
 });

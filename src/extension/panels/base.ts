@@ -7,6 +7,7 @@ import * as vscode from 'vscode';
 import type { z } from 'zod';
 import { PANEL_TITLES, parseMessage, type ExportRequest, type PanelId } from '../../protocol/webview/common';
 import { buildWebviewHtml, makeNonce } from './html';
+import { writeFileAtomic } from '../atomic-write';
 
 /** Where panel faults go; the lead wires it to the extension's log channel. */
 export interface PanelLogger {
@@ -134,7 +135,7 @@ export async function saveExport(req: ExportRequest): Promise<string | null> {
   });
   if (!uri) return null;
   const bytes = req.format === 'png' ? req.bytes : new TextEncoder().encode(req.text);
-  await vscode.workspace.fs.writeFile(uri, bytes);
+  await writeFileAtomic(vscode.workspace.fs, uri, bytes);
   return uri.fsPath;
 }
 

@@ -9,8 +9,8 @@ type Node =
 export class ExperimentsTree implements vscode.TreeDataProvider<Node>, vscode.Disposable {
   private readonly changed = new vscode.EventEmitter<void>();
   readonly onDidChangeTreeData = this.changed.event;
+  // Files are written whole (atomic-write.ts): a rename into place is a create (or change) event here.
   private readonly watcher = vscode.workspace.createFileSystemWatcher('**/*.{experiment,forget}.json');
-  private files: ExperimentFile[] = [];
 
   constructor() {
     for (const e of [this.watcher.onDidCreate, this.watcher.onDidChange, this.watcher.onDidDelete]) e(() => this.refresh());
@@ -20,15 +20,13 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     this.changed.fire();
   }
 
-  /** The experiments as last listed (the commands pick from these). */
-  async list(): Promise<ExperimentFile[]> {
-    this.files = await findExperiments();
-    void vscode.commands.executeCommand('setContext', 'unlearn.hasExperiment', this.files.some((f) => f.experiment));
-    return this.files;
-  }
-
   async getChildren(node?: Node): Promise<Node[]> {
-    if (!node) return (await this.list()).map((file) => ({ kind: 'experiment', file }));
+    if (!node) {
+      // A file that does not parse stays in the list, marked, with its error.
+      const files = await findExperiments();
+      void vscode.commands.executeCommand('setContext', 'unlearn.hasExperiment', files.some((f) => f.experiment));
+      return files.map((file) => ({ kind: 'experiment', file }));
+    }
     if (node.kind !== 'experiment' || !node.file.experiment) return [];
     const e = node.file.experiment;
     const r = recipeOf(e);
@@ -51,7 +49,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     if (node.kind === 'experiment') {
       const name = node.file.experiment?.name ?? vscode.workspace.asRelativePath(node.file.uri);
       const item = new vscode.TreeItem(name, node.file.experiment ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.None);
-      item.description = node.file.experiment ? `preset ${node.file.experiment.preset}` : 'cannot be read';
+      item.description = node.file.experiment ? `preset ${node.file.experiment.preset}` : `cannot be read: ${withoutFileName(node.file.error ?? '', node.file.uri)}`;
       item.tooltip = node.file.error ?? vscode.workspace.asRelativePath(node.file.uri);
       item.iconPath = new vscode.ThemeIcon(node.file.experiment ? 'beaker' : 'error');
       item.resourceUri = node.file.uri;
@@ -70,4 +68,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<Node>, vscode.Di
     this.watcher.dispose();
     this.changed.dispose();
   }
+}
+
+/** An error about a file without the file's name in front (the item already shows it). */
+function withoutFileName(error: string, uri: vscode.Uri): string {
+  const prefix = `${vscode.workspace.asRelativePath(uri)}: `;
+  return error.startsWith(prefix) ? error.slice(prefix.length) : error;
 }
