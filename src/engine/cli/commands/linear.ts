@@ -3,13 +3,14 @@
  * with --json) and writes result.json and curves.csv — plus plot.svg with --plot svg — to --out,
  * by default <store>/linear/<hash of the settings>/.
  */
-import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { UnlearnError } from '../../errors';
 import { log } from '../../log';
 import { type LinearSettingsInput, linearSettingsHash, parseLinearSettings, runLinearStudy } from '../../linear';
 import { formatCsv, formatSparklines, formatSvg, formatTable } from '../../linear/format';
+import { writeFileAtomic } from '../../store/atomic';
 import { writeOut } from '../context';
 
 interface LinearCliOptions {
@@ -62,13 +63,6 @@ export function settingsFromOptions(o: LinearCliOptions): LinearSettingsInput {
   return s as LinearSettingsInput;
 }
 
-/** Write to a temporary sibling, then rename: a reader never sees half a file. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.tmp-${process.pid}`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
-}
-
 export function register(program: Command): void {
   program
     .command('linear')
@@ -102,9 +96,9 @@ export function register(program: Command): void {
       log.info(`linear study done in ${result.timings.totalMs.toFixed(0)} ms (setup ${result.timings.setupMs.toFixed(0)} ms)`);
       try {
         mkdirSync(dir, { recursive: true });
-        writeAtomic(join(dir, 'result.json'), JSON.stringify(result, null, 1) + '\n');
-        writeAtomic(join(dir, 'curves.csv'), formatCsv(result));
-        if (o.plot === 'svg') writeAtomic(join(dir, 'plot.svg'), formatSvg(result));
+        writeFileAtomic(join(dir, 'result.json'), JSON.stringify(result, null, 1) + '\n');
+        writeFileAtomic(join(dir, 'curves.csv'), formatCsv(result));
+        if (o.plot === 'svg') writeFileAtomic(join(dir, 'plot.svg'), formatSvg(result));
       } catch (e) {
         throw new UnlearnError('io', `cannot write the study to ${dir}: ${e instanceof Error ? e.message : String(e)}`);
       }
