@@ -3,7 +3,7 @@
  * All K models run as one batched matMul per layer: [K,B,in] × [K,in,out].
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { reluGrad } from '../backend/fused-ops';
+import { reluGrad } from '../backend/training-ops';
 import { countParams, initStacked, type ParamInit } from './init';
 import type { ModelDef, ModelSpec, Params } from './types';
 

@@ -4,7 +4,7 @@
  * so model k's gradient is exactly the one it would get trained alone.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { softmaxCrossEntropy } from '../backend/fused-ops';
+import { gatherRows, softmaxCrossEntropy } from '../backend/training-ops';
 import { UnlearnError } from '../errors';
 import type { ModelDef, ModelState, Params } from '../models/types';
 import { learningRate, type TrainConfig } from './config';
@@ -158,10 +158,10 @@ export async function trainEnsemble(req: TrainRequest): Promise<TrainResult> {
         // every example weighs the same within an epoch: a full-size step on a handful of
         // points (4 of 900 at batch 128) throws momentum SGD off and the models fit worse.
         const { grads, losses, newState } = tf.tidy(() => {
-          const indices = tf.tensor2d(idx, [K, b], 'int32');
-          const flat = tf.reshape(indices, [K * b]);
-          const x = tf.reshape(tf.gather(data.x, flat), [K, b, ...model.inputShape]);
-          const labels = tf.reshape(tf.gather(data.y, flat), [K, b]) as tf.Tensor2D;
+          const flat = tf.tensor1d(idx, 'int32');
+          const indices = tf.reshape(flat, [K, b]) as tf.Tensor2D;
+          const x = tf.reshape(gatherRows(data.x, flat), [K, b, ...model.inputShape]);
+          const labels = tf.reshape(gatherRows(data.y, flat), [K, b]) as tf.Tensor2D;
           return lossAndGradients(model, objective, params, state, { x, indices, labels }, b / B);
         });
         params = optimizer.step(params, grads, lr);

@@ -1,10 +1,27 @@
 /**
- * Training ops that tfjs composes from several kernels, as one TensorFlow kernel on tfjs-node
- * and as the usual composition elsewhere. At an ensemble's sizes each tfjs-node kernel call costs
- * a pass over memory plus a fixed overhead, so fewer calls is faster (docs/training.md).
+ * Ops of the training step with a faster path on tfjs-node: one TensorFlow kernel where tfjs
+ * composes several (each a pass over memory plus a fixed overhead at an ensemble's sizes), or
+ * the kernel without tfjs-node's JavaScript wrapper work; the usual tfjs ops elsewhere
+ * (docs/training.md).
  */
 import * as tf from '@tensorflow/tfjs-core';
 import { nativeBackend, typeAttr } from './native-ops';
+
+/**
+ * Rows `indices` of x (tf.gather on axis 0). tfjs-node's GatherV2 first reads the indices back
+ * and checks each in JavaScript (1 ms of a K = 32 step); TensorFlow checks them itself.
+ */
+export function gatherRows(x: tf.Tensor, indices: tf.Tensor1D): tf.Tensor {
+  const be = nativeBackend();
+  if (!be || (x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32') return tf.gather(x, indices);
+  const axis = tf.scalar(0, 'int32');
+  try {
+    const attrs = [{ name: 'batch_dims', type: be.binding.TF_ATTR_INT, value: 0 }, typeAttr(be, 'Tparams', x.dtype), typeAttr(be, 'Tindices', 'int32'), typeAttr(be, 'Taxis', 'int32')];
+    return be.executeSingleOutput('GatherV2', attrs, [x, indices, axis]);
+  } finally {
+    axis.dispose();
+  }
+}
 
 /** dy where the ReLU output y is positive, else 0: the gradient of y = relu(x) given y. */
 export function reluGrad<T extends tf.Tensor>(dy: T, y: T): T {
