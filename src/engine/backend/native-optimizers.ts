@@ -33,8 +33,8 @@ interface Slot {
   param: tf.Tensor;
   /** The optimizer's state: the momentum buffer, or Adam's two moments. */
   states: tf.Tensor[];
-  /** Adam's gradient, so that weight decay is added to it in place too. */
-  grad: tf.Tensor;
+  /** Adam's gradient, so that weight decay is added to it in place too (made on first use). */
+  grad?: tf.Tensor;
   /** Steps taken (Adam's t). */
   steps: number;
   /** The data of the tensor the last step returned: a caller passing it back needs no copy in. */
@@ -65,7 +65,7 @@ class Slots {
   }
 
   create(name: string, shape: number[], stateCount: number): Slot {
-    const slot: Slot = { param: this.variable(shape), states: Array.from({ length: stateCount }, () => this.variable(shape)), grad: this.variable(shape), steps: 0, returned: {} };
+    const slot: Slot = { param: this.variable(shape), states: Array.from({ length: stateCount }, () => this.variable(shape)), steps: 0, returned: {} };
     this.slots.set(name, slot);
     return slot;
   }
@@ -91,6 +91,7 @@ class Slots {
     this.load(slot, p);
     let decayed = g;
     if (this.weightDecay > 0) {
+      slot.grad ??= this.variable(g.shape);
       this.assign(slot.grad, g);
       g.dispose();
       // g − p·(−wd) is g + p·wd exactly: negation and subtraction of a negation are exact.
@@ -114,7 +115,7 @@ class Slots {
   dispose(): void {
     const ignoreMissing: OpAttr = { name: 'ignore_lookup_error', type: this.be.binding.TF_ATTR_BOOL, value: true };
     for (const { param, states, grad } of this.slots.values()) {
-      for (const v of [param, ...states, grad]) {
+      for (const v of [param, ...states, ...(grad ? [grad] : [])]) {
         this.be.executeMultipleOutputs('DestroyResourceOp', [ignoreMissing], [v], 0);
         v.dispose();
       }

@@ -36,11 +36,11 @@ export function reluGrad<T extends tf.Tensor>(dy: T, y: T): T {
  */
 export function softmaxCrossEntropy(logits: tf.Tensor2D, labels: tf.Tensor1D): { loss: tf.Tensor1D; dLogits: tf.Tensor2D } {
   const be = nativeBackend();
-  if (be) {
-    const [loss, dLogits] = be.executeMultipleOutputs('SparseSoftmaxCrossEntropyWithLogits', [typeAttr(be, 'T', 'float32'), typeAttr(be, 'Tlabels', 'int32')], [logits, tf.cast(labels, 'int32')], 2);
-    return { loss: loss as tf.Tensor1D, dLogits: dLogits as tf.Tensor2D };
-  }
   return tf.tidy(() => {
+    if (be) {
+      const [loss, dLogits] = be.executeMultipleOutputs('SparseSoftmaxCrossEntropyWithLogits', [typeAttr(be, 'T', 'float32'), typeAttr(be, 'Tlabels', 'int32')], [logits, tf.cast(labels, 'int32')], 2);
+      return { loss: loss as tf.Tensor1D, dLogits: dLogits as tf.Tensor2D };
+    }
     const oneHot = tf.oneHot(tf.cast(labels, 'int32'), logits.shape[1]);
     const logp = tf.logSoftmax(logits);
     return { loss: tf.neg(tf.sum(tf.mul(oneHot, logp), 1)) as tf.Tensor1D, dLogits: tf.sub(tf.exp(logp), oneHot) as tf.Tensor2D };

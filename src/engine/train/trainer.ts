@@ -41,7 +41,6 @@ export interface TrainProgress {
   etaSeconds: number;
 }
 
-
 export interface TrainRequest {
   model: ModelDef;
   data: DeviceData;
@@ -81,9 +80,7 @@ export interface TrainResult {
   seconds: number;
 }
 
-export type { Objective };
-
-/** Mean cross-entropy per model; the default objective. */
+/** Mean cross-entropy per model, and its gradient in closed form; the default objective. */
 export const crossEntropy: Objective = Object.assign(
   (logits: tf.Tensor3D, _idx: tf.Tensor2D, labels: tf.Tensor2D) =>
     tf.tidy(() => {
@@ -92,15 +89,17 @@ export const crossEntropy: Objective = Object.assign(
       const logp = tf.logSoftmax(logits);
       return tf.neg(tf.mean(tf.sum(tf.mul(oneHot, logp), 2), 1)) as tf.Tensor1D;
     }),
-  {
-    logitGradient: (logits: tf.Tensor3D, _idx: tf.Tensor2D, labels: tf.Tensor2D, scale: number) =>
-      tf.tidy(() => {
-        const [K, B, C] = logits.shape;
-        const { loss, dLogits } = softmaxCrossEntropy(tf.reshape(logits, [K * B, C]), tf.reshape(labels, [K * B]));
-        return { losses: tf.mean(tf.reshape(loss, [K, B]), 1) as tf.Tensor1D, dLogits: tf.reshape(tf.mul(dLogits, scale / B), [K, B, C]) as tf.Tensor3D };
-      }),
-  },
+  { logitGradient: crossEntropyLogitGradient },
 );
+
+/** `Objective.logitGradient` of the mean cross-entropy: (softmax − onehot)·scale/B. */
+export function crossEntropyLogitGradient(logits: tf.Tensor3D, _idx: tf.Tensor2D, labels: tf.Tensor2D, scale: number): { losses: tf.Tensor1D; dLogits: tf.Tensor3D } {
+  return tf.tidy(() => {
+    const [K, B, C] = logits.shape;
+    const { loss, dLogits } = softmaxCrossEntropy(tf.reshape(logits, [K * B, C]), tf.reshape(labels, [K * B]));
+    return { losses: tf.mean(tf.reshape(loss, [K, B]), 1) as tf.Tensor1D, dLogits: tf.reshape(tf.mul(dLogits, scale / B), [K, B, C]) as tf.Tensor3D };
+  });
+}
 
 function checkCancelled(signal: AbortSignal | undefined): void {
   if (signal?.aborted) throw new UnlearnError('cancelled', 'training was cancelled');

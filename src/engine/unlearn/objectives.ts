@@ -5,15 +5,15 @@
  * model k only ever sees its own row.
  */
 import * as tf from '@tensorflow/tfjs-core';
-import { crossEntropy, type Objective } from '../train/trainer';
+import type { Objective } from '../train/gradients';
+import { crossEntropy, crossEntropyLogitGradient } from '../train/trainer';
 
 export { crossEntropy };
 
 export const negCrossEntropy: Objective = Object.assign((logits: tf.Tensor3D, idx: tf.Tensor2D, labels: tf.Tensor2D) => tf.tidy(() => tf.neg(crossEntropy(logits, idx, labels)) as tf.Tensor1D), {
   logitGradient: (logits: tf.Tensor3D, idx: tf.Tensor2D, labels: tf.Tensor2D, scale: number) =>
     tf.tidy(() => {
-      if (!crossEntropy.logitGradient) throw new Error('cross-entropy has a closed-form gradient');
-      const { losses, dLogits } = crossEntropy.logitGradient(logits, idx, labels, -scale);
+      const { losses, dLogits } = crossEntropyLogitGradient(logits, idx, labels, -scale);
       return { losses: tf.neg(losses) as tf.Tensor1D, dLogits };
     }),
 });
