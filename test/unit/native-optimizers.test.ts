@@ -4,7 +4,7 @@ import * as tf from '@tensorflow/tfjs-core';
 import { createInPlaceMomentum } from '../../src/engine/backend/native-optimizers';
 import { initBackend } from '../../src/engine/backend/select';
 import type { Params } from '../../src/engine/models/types';
-import { createOptimizer } from '../../src/engine/train/optimizer';
+import { createOptimizer, type Optimizer } from '../../src/engine/train/optimizer';
 
 const shapes: Record<string, number[]> = { w: [3, 50, 40], b: [3, 1, 40] };
 const lrs = [0.05, 0.05, 0.02, 0.1, 0.05, 0.01];
@@ -45,6 +45,26 @@ async function assertClose(actual: Params, expected: Params, what: string): Prom
   }
 }
 
+/**
+ * Six steps of `opt` from the initial params. Before the fourth, p.w is cloned: a clone shares
+ * the update's buffer, so the update must copy, not write through it (asserted at the end).
+ */
+async function stepKeepingAClone(opt: Optimizer, gradsFor: (step: number) => Params, lrScale: number): Promise<Params> {
+  let p = initial();
+  let kept: { tensor: tf.Tensor; values: Float32Array } | undefined;
+  for (let s = 0; s < lrs.length; s++) {
+    if (s === 3) {
+      const tensor = tf.clone(p.w);
+      kept = { tensor, values: Float32Array.from(await tensor.data()) };
+    }
+    p = opt.step(p, gradsFor(s), lrs[s] * lrScale);
+  }
+  assert.ok(kept);
+  assert.deepEqual(await kept.tensor.data(), kept.values, 'a clone kept by the caller was changed in place');
+  kept.tensor.dispose();
+  return p;
+}
+
 test('SGD momentum on tfjs-node, updated in place, gives the op-by-op values to float32 rounding, keeps no tensor, and never changes a tensor the caller kept', async (t) => {
   if ((await initBackend()).name !== 'tensorflow') {
     t.skip('runs on the tensorflow backend only');
@@ -56,22 +76,11 @@ test('SGD momentum on tfjs-node, updated in place, gives the op-by-op values to 
   for (const weightDecay of [5e-4, 0]) {
     const before = tf.memory().numTensors;
     const opt = createOptimizer({ optimizer: 'sgd', momentum: 0.9, weightDecay });
-    let p = initial();
-    let kept: tf.Tensor | undefined;
-    let keptValues: Float32Array | undefined;
-    for (let s = 0; s < lrs.length; s++) {
-      if (s === 3) {
-        // A clone shares the update's buffer: the update must copy, not write through it.
-        kept = tf.clone(p.w);
-        keptValues = Float32Array.from(await kept.data());
-      }
-      p = opt.step(p, gradsAt(s), lrs[s]);
-    }
+    const p = await stepKeepingAClone(opt, gradsAt, 1);
     const expected = reference(0.9, weightDecay, lrs.length);
     await assertClose(p, expected, `weight decay ${weightDecay}`);
-    assert.deepEqual(await kept?.data(), keptValues, 'a clone kept by the caller was changed in place');
     opt.dispose();
-    tf.dispose([...Object.values(p), ...Object.values(expected), kept as tf.Tensor]);
+    tf.dispose([...Object.values(p), ...Object.values(expected)]);
     assert.equal(tf.memory().numTensors, before, 'tensors left behind');
   }
 });
@@ -146,19 +155,13 @@ test('Adam on tfjs-node, updated in place, is PyTorch Adam to float32 rounding (
   ]) {
     const before = tf.memory().numTensors;
     const opt = createOptimizer({ optimizer: 'adam', momentum: 0, weightDecay });
-    let p = initial();
-    let kept: tf.Tensor | undefined;
-    let keptValues: Float32Array | undefined;
-    for (let s = 0; s < lrs.length; s++) {
-      if (s === 3) {
-        kept = tf.clone(p.w);
-        keptValues = Float32Array.from(await kept.data());
-      }
-      const g = gradsAt(s);
+    const scaledGrads = (step: number): Params => {
+      const g = gradsAt(step);
       const scaled = tf.tidy(() => Object.fromEntries(Object.entries(g).map(([n, v]) => [n, tf.mul(v, gradScale)])) as Params);
       tf.dispose(Object.values(g));
-      p = opt.step(p, scaled, lrs[s] / 50);
-    }
+      return scaled;
+    };
+    const p = await stepKeepingAClone(opt, scaledGrads, 1 / 50);
     const expected = await adamReference(weightDecay, lrs.length, gradScale);
     const pathLength = lrs.reduce((a, b) => a + b / 50, 0);
     const p0 = initial();
@@ -170,9 +173,8 @@ test('Adam on tfjs-node, updated in place, is PyTorch Adam to float32 rounding (
         assert.ok(Math.abs(a[i] - expected[n][i]) <= tol, `wd ${weightDecay}, grad scale ${gradScale}: ${n}[${i}] is ${a[i]}, PyTorch's Adam ${expected[n][i]}`);
       }
     }
-    assert.deepEqual(await kept?.data(), keptValues, 'a clone kept by the caller was changed in place');
     opt.dispose();
-    tf.dispose([...Object.values(p), ...Object.values(p0), kept as tf.Tensor]);
+    tf.dispose([...Object.values(p), ...Object.values(p0)]);
     assert.equal(tf.memory().numTensors, before, 'tensors left behind');
   }
 });

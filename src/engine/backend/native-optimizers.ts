@@ -49,6 +49,7 @@ class Slots {
   private readonly slots = new Map<string, Slot>();
   readonly tFloat: OpAttr;
   readonly noLocking: OpAttr;
+  readonly noNesterov: OpAttr;
   private readonly dtypeFloat: OpAttr;
 
   constructor(
@@ -58,6 +59,7 @@ class Slots {
     this.dtypeFloat = typeAttr(be, 'dtype', 'float32');
     this.tFloat = typeAttr(be, 'T', 'float32');
     this.noLocking = { name: 'use_locking', type: be.binding.TF_ATTR_BOOL, value: false };
+    this.noNesterov = { name: 'use_nesterov', type: be.binding.TF_ATTR_BOOL, value: false };
   }
 
   get(name: string): Slot | undefined {
@@ -144,7 +146,6 @@ export function createInPlaceMomentum(momentum: number, weightDecay: number): In
   const be = nativeBackend();
   if (!be) return undefined;
   const slots = new Slots(be, weightDecay);
-  const noNesterov: OpAttr = { name: 'use_nesterov', type: be.binding.TF_ATTR_BOOL, value: false };
   return {
     step(name, p, g, lr) {
       let slot = slots.get(name);
@@ -167,7 +168,7 @@ export function createInPlaceMomentum(momentum: number, weightDecay: number): In
         if (weightDecay > 0) be.executeMultipleOutputs('ResourceApplyGradientDescent', [slots.tFloat, slots.noLocking], [buf, scalars[2], p], 0);
         // Last use of p: with it gone, the update needs no copy of the weights.
         p.dispose();
-        be.executeMultipleOutputs('ResourceApplyMomentum', [slots.tFloat, slots.noLocking, noNesterov], [slot.param, buf, scalars[0], g, scalars[1]], 0);
+        be.executeMultipleOutputs('ResourceApplyMomentum', [slots.tFloat, slots.noLocking, slots.noNesterov], [slot.param, buf, scalars[0], g, scalars[1]], 0);
         tf.dispose([...scalars, g]);
       }
       return slots.result(slot);
@@ -184,7 +185,6 @@ export function createInPlaceAdam(beta1: number, beta2: number, eps: number, wei
   const be = nativeBackend();
   if (!be) return undefined;
   const slots = new Slots(be, weightDecay);
-  const noNesterov: OpAttr = { name: 'use_nesterov', type: be.binding.TF_ATTR_BOOL, value: false };
   return {
     step(name, p, g, lr) {
       let slot = slots.get(name);
@@ -201,7 +201,7 @@ export function createInPlaceAdam(beta1: number, beta2: number, eps: number, wei
       // at t = 1; its second moment is built with the same float32 1 − β₂, so the two cancel.
       const scalars = [beta1Power, beta2Power, lr, beta1, beta2, eps * Math.sqrt(1 - beta2Power)].map((v) => tf.scalar(v));
       const [m, v] = slot.states;
-      be.executeMultipleOutputs('ResourceApplyAdam', [slots.tFloat, slots.noLocking, noNesterov], [slot.param, m, v, ...scalars, decayed], 0);
+      be.executeMultipleOutputs('ResourceApplyAdam', [slots.tFloat, slots.noLocking, slots.noNesterov], [slot.param, m, v, ...scalars, decayed], 0);
       tf.dispose([...scalars, decayed]);
       return slots.result(slot);
     },
