@@ -5,9 +5,13 @@
  * the editor's file system writes a new file in two steps, create then fill — and a crash
  * mid-write leaves the previous file instead of a truncated one.
  *
- * The file system is an argument: the host passes `vscode.workspace.fs` (not node:fs, so remote
- * workspaces keep working), and this module imports no `vscode`, so it is unit-tested on disk.
+ * The file system is an argument, so this module imports no `vscode` and is unit-tested on disk.
+ * For `file:` URIs the host passes `localDisk()`: VS Code's own disk provider replaces a file by
+ * deleting it first and then renaming (its move validation), so a reader can find no file at all
+ * (CI did: ENOENT on the experiment file while a forget set was added to it), while a plain
+ * rename(2) replaces it atomically. Other schemes go through `vscode.workspace.fs`.
  */
+import { lstat, rename, rm, stat, writeFile } from 'node:fs/promises';
 
 /** The part of `vscode.workspace.fs` a whole-file write uses. */
 export interface RenamingFileSystem<U> {
@@ -67,4 +71,24 @@ export async function writeFileAtomic<U extends PathUri<U>>(fs: RenamingFileSyst
 /** Writes a JSON document (two-space indent, final newline) as a whole file. */
 export function writeJsonAtomic<U extends PathUri<U>>(fs: RenamingFileSystem<U>, uri: U, value: unknown): Promise<void> {
   return writeFileAtomic(fs, uri, new TextEncoder().encode(JSON.stringify(value, null, 2) + '\n'));
+}
+
+/** The local disk through node:fs, for `file:` URIs (the extension host runs where they live). */
+export function localDisk<U extends { fsPath: string }>(): RenamingFileSystem<U> {
+  return {
+    async stat(uri) {
+      const link = await lstat(uri.fsPath);
+      const target = link.isSymbolicLink() ? await stat(uri.fsPath) : link;
+      return { type: (target.isDirectory() ? 2 : 1) | (link.isSymbolicLink() ? SYMBOLIC_LINK : 0) };
+    },
+    writeFile: (uri, content) => writeFile(uri.fsPath, content),
+    async rename(source, target, options) {
+      if (!options.overwrite) {
+        const exists = await lstat(target.fsPath).then(() => true, () => false);
+        if (exists) throw new Error(`${target.fsPath} already exists`);
+      }
+      await rename(source.fsPath, target.fsPath);
+    },
+    delete: (uri) => rm(uri.fsPath),
+  };
 }

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import * as vscode from 'vscode';
 import { METHOD_NAMES, type Experiment } from '../protocol/experiment';
 import { writeJsonAtomic } from './atomic-write';
+import { fileSystemFor } from './workspace-files';
 import { pluginsSetting } from './config';
 import type { EngineHost } from './engine/host';
 import { findExperiments, recipeOf, resolveInWorkspace, workspaceRoot, type ExperimentFile } from './experiments';
@@ -121,7 +122,7 @@ export function registerCommands(host: EngineHost, experiments: ExperimentsTree,
       experiment.forgetSets = [`forget-sets/${name}-random-100.forget.json`];
     }
     const uri = vscode.Uri.file(join(root, `${name}.experiment.json`));
-    await writeJsonAtomic(vscode.workspace.fs, uri, experiment);
+    await writeJsonAtomic(fileSystemFor(uri), uri, experiment);
     experiments.refresh();
     await vscode.window.showTextDocument(uri, { preview: false });
     void vscode.window.showInformationMessage(`Unlearn: created ${name}.experiment.json. Next: Train Originals.`);

@@ -10,6 +10,7 @@ import type { LinearStudyResult } from '../engine/linear/study';
 import { Rng } from '../engine/util/rng';
 import { decodeBytes, type JobInfo, type JobResult } from '../protocol';
 import { writeJsonAtomic } from './atomic-write';
+import { fileSystemFor } from './workspace-files';
 import type { JobEvent, JobStore } from './job-store';
 import type { Experiment } from '../protocol/experiment';
 import type { RunSnapshot } from '../protocol/webview/run';
@@ -116,7 +117,7 @@ export function forgetSetSource(host: EngineHost, experimentUri: vscode.Uri, exp
       const rel = `forget-sets/${safe}.forget.json`;
       const doc = JSON.parse(new TextDecoder().decode(await vscode.workspace.fs.readFile(experimentUri))) as { forgetSets?: string[] };
       doc.forgetSets = [rel, ...(doc.forgetSets ?? []).filter((f) => f !== rel)];
-      await writeJsonAtomic(vscode.workspace.fs, experimentUri, doc);
+      await writeJsonAtomic(fileSystemFor(experimentUri), experimentUri, doc);
       onSaved();
       return { path: file, sets: savedSets() };
     },

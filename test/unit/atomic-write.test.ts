@@ -10,10 +10,13 @@ import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { lstat, open, rename, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { tempSiblingPath, writeFileAtomic, writeJsonAtomic, type RenamingFileSystem } from '../../src/extension/atomic-write';
+import { localDisk, tempSiblingPath, writeFileAtomic, writeJsonAtomic, type RenamingFileSystem } from '../../src/extension/atomic-write';
 
 class FileUri {
   constructor(readonly path: string) {}
+  get fsPath(): string {
+    return this.path;
+  }
   with(change: { path: string }): FileUri {
     return new FileUri(change.path);
   }
@@ -123,4 +126,45 @@ test('JSON documents are written with a two-space indent and a final newline', a
   mkdirSync(join(dir, 'forget-sets'));
   await writeJsonAtomic(twoStepDisk(), new FileUri(target), { version: 1, forgetSets: ['forget-sets/a.forget.json'] });
   assert.equal(readFileSync(target, 'utf8'), '{\n  "version": 1,\n  "forgetSets": [\n    "forget-sets/a.forget.json"\n  ]\n}\n');
+});
+
+/** Rewrites `target` `times` times while a reader polls it between event-loop turns; returns what the reader saw that was not a whole document. */
+async function pollDuringRewrites(disk: RenamingFileSystem<FileUri>, target: string, times: number): Promise<string[]> {
+  const bad: string[] = [];
+  let writing = true;
+  const reader = (async () => {
+    while (writing) {
+      try {
+        const text = readFileSync(target, 'utf8');
+        if (!/^\{"n": \d+\}\n$/.test(text)) bad.push(`partial: ${JSON.stringify(text)}`);
+      } catch (e) {
+        bad.push((e as NodeJS.ErrnoException).code ?? String(e));
+      }
+      await new Promise((r) => setImmediate(r));
+    }
+  })();
+  for (let i = 0; i < times; i++) await writeFileAtomic(disk, new FileUri(target), bytes(`{"n": ${i}}\n`));
+  writing = false;
+  await reader;
+  return bad;
+}
+
+test('on the local disk a replaced file is never missing: rename(2) replaces it whole (VS Code\'s disk provider deletes it first)', async () => {
+  const dir = folder();
+  const target = join(dir, 'e2e.experiment.json');
+  writeFileSync(target, '{"n": 0}\n');
+  // Control: a rename that deletes an existing target first, as VS Code's disk provider does.
+  const deleteFirst: RenamingFileSystem<FileUri> = {
+    ...localDisk<FileUri>(),
+    async rename(source, dest) {
+      await rm(dest.path, { force: true });
+      await new Promise((r) => setImmediate(r));
+      await rename(source.path, dest.path);
+    },
+  };
+  const control = await pollDuringRewrites(deleteFirst, target, 50);
+  assert.ok(control.includes('ENOENT'), `the control should be caught without a file: ${control.join(', ')}`);
+  assert.deepEqual(await pollDuringRewrites(localDisk<FileUri>(), target, 200), [], 'the reader saw the file missing or partial');
+  assert.equal(readFileSync(target, 'utf8'), '{"n": 199}\n');
+  assert.deepEqual(readdirSync(dir), ['e2e.experiment.json'], 'no temporary is left beside it');
 });

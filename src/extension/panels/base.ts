@@ -8,6 +8,7 @@ import type { z } from 'zod';
 import { PANEL_TITLES, parseMessage, type ExportRequest, type PanelId } from '../../protocol/webview/common';
 import { buildWebviewHtml, makeNonce } from './html';
 import { writeFileAtomic } from '../atomic-write';
+import { fileSystemFor } from '../workspace-files';
 
 /** Where panel faults go; the lead wires it to the extension's log channel. */
 export interface PanelLogger {
@@ -135,7 +136,7 @@ export async function saveExport(req: ExportRequest): Promise<string | null> {
   });
   if (!uri) return null;
   const bytes = req.format === 'png' ? req.bytes : new TextEncoder().encode(req.text);
-  await writeFileAtomic(vscode.workspace.fs, uri, bytes);
+  await writeFileAtomic(fileSystemFor(uri), uri, bytes);
   return uri.fsPath;
 }
 
