@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
-import { lstat, open, rename, rm, stat } from 'node:fs/promises';
+import { open, rename, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { localDisk, tempSiblingPath, writeFileAtomic, writeJsonAtomic, type RenamingFileSystem } from '../../src/extension/atomic-write';
@@ -25,12 +25,7 @@ class FileUri {
 /** Disk writes in two steps; `between` runs after the file is created and before it is filled. */
 function twoStepDisk(between: (path: string, content: Uint8Array) => void | Promise<void> = () => undefined): RenamingFileSystem<FileUri> {
   return {
-    async stat(uri) {
-      // The bits of vscode.FileType: File 1, Directory 2, SymbolicLink 64.
-      const s = await lstat(uri.path);
-      const target = s.isSymbolicLink() ? await stat(uri.path) : s;
-      return { type: (target.isDirectory() ? 2 : 1) | (s.isSymbolicLink() ? 64 : 0) };
-    },
+    ...localDisk<FileUri>(),
     async writeFile(uri, content) {
       const handle = await open(uri.path, 'w');
       try {
@@ -39,13 +34,6 @@ function twoStepDisk(between: (path: string, content: Uint8Array) => void | Prom
       } finally {
         await handle.close();
       }
-    },
-    async rename(source, target, options) {
-      if (!options.overwrite && existsSync(target.path)) throw new Error(`${target.path} exists`);
-      await rename(source.path, target.path);
-    },
-    async delete(uri) {
-      await rm(uri.path);
     },
   };
 }
